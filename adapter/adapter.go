@@ -1,0 +1,140 @@
+// Package adapter is the small service-provider interface between the
+// migration engine and a database driver, in the spirit of database/sql/driver.
+//
+// Every method that may block or do I/O takes a context.Context first. The
+// engine never sees a driver type: it works through [Pool], [Conn], [Tx] and
+// [Querier], and asks the [Dialect] for every piece of SQL it issues itself, so
+// that offline mode can print exactly what online mode would run.
+//
+// Implementations live in sub-packages (adapter/postgres, adapter/sqlite) and
+// in the engine's offline recorder. The package imports only the standard
+// library.
+package adapter
+
+import (
+	"context"
+	"errors"
+)
+
+// Querier is the shape shared by a connection and a transaction.
+type Querier interface {
+	// Exec runs one statement and reports the rows it affected (0 where the
+	// database does not say).
+	Exec(ctx context.Context, sql string, args ...any) (rowsAffected int64, err error)
+	// Query runs one statement that returns rows. The caller must Close the
+	// Rows before issuing another statement on the same connection.
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+}
+
+// Conn is one connection taken from a [Pool], or a caller's own connection or
+// transaction (connection sharing). A Conn is not safe for concurrent use.
+type Conn interface {
+	Querier
+	// Begin starts a transaction on the connection. Inside a caller's
+	// transaction (InTx reports true) it returns a savepoint-free Tx whose
+	// Commit and Rollback do nothing, so that the caller's commit or rollback
+	// decides.
+	Begin(ctx context.Context) (Tx, error)
+	// InTx reports whether the connection is a caller's open transaction: the
+	// engine then must not BEGIN, COMMIT or ROLLBACK itself.
+	InTx() bool
+	// Dialect describes the database behind the connection.
+	Dialect() Dialect
+	// Release gives the connection back to its pool. It is idempotent. A
+	// connection broken by a cancelled statement is destroyed rather than
+	// reused. Releasing a caller's shared connection does nothing.
+	Release()
+}
+
+// Tx is a transaction on a [Conn].
+type Tx interface {
+	Querier
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Rows iterates over the result of [Querier.Query].
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// Pool hands out connections.
+type Pool interface {
+	// Acquire returns a connection, waiting for a free one while ctx allows.
+	Acquire(ctx context.Context) (Conn, error)
+	// Dialect describes the database behind the pool.
+	Dialect() Dialect
+	// Close releases every connection. Acquire fails afterwards.
+	Close() error
+}
+
+// Ident is a possibly schema-qualified table name.
+type Ident struct {
+	Schema string // empty: the connection's default (search_path, main)
+	Name   string
+}
+
+// String returns the name as written by the user: schema.name or name.
+func (i Ident) String() string {
+	if i.Schema == "" {
+		return i.Name
+	}
+	return i.Schema + "." + i.Name
+}
+
+// Dialect holds the facts about one database that the engine needs. Methods
+// that return SQL return text with positional parameters in the database's
+// own style ($1 for PostgreSQL, ? for SQLite).
+type Dialect interface {
+	// Name is "postgres" or "sqlite".
+	Name() string
+	// QuoteIdent quotes a table name for use in SQL.
+	QuoteIdent(t Ident) string
+	// TransactionalDDL reports whether DDL statements roll back with their
+	// transaction.
+	TransactionalDDL() bool
+	// CreateVersionTable returns the statements that create the version table
+	// when it does not exist (schema included, where there is one).
+	CreateVersionTable(t Ident) []string
+	// VersionTableExists returns a query with no parameters that yields one
+	// row with one boolean-ish column (true/1 when the table exists).
+	VersionTableExists(t Ident) string
+	// SelectHeads returns a query that yields the version_num column of every
+	// row of the version table.
+	SelectHeads(t Ident) string
+	// InsertHead returns an INSERT with one parameter, the revision.
+	InsertHead(t Ident) string
+	// DeleteHead returns a DELETE with one parameter, the revision.
+	DeleteHead(t Ident) string
+	// UpdateHead returns an UPDATE with two parameters: the new revision
+	// and the old one.
+	UpdateHead(t Ident) string
+	// Literal renders a string as a SQL literal, for offline scripts.
+	Literal(s string) string
+	// Lock serialises migration runs on the same version table across
+	// processes. It blocks until the lock is held or ctx is done. The engine
+	// calls unlock exactly once, on a context that is not cancelled.
+	// Inside a caller's transaction an implementation takes a
+	// transaction-scoped lock, which the caller's commit or rollback releases.
+	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
+}
+
+// ErrClosed is returned by Acquire after Close.
+var ErrClosed = errors.New("adapter: pool closed")
+
+// ConnBrokenError reports that a statement was interrupted in a way that
+// left the connection unusable (pgx closes a connection whose statement was
+// cancelled). The connection has been, or will be on Release, destroyed; for
+// a caller's shared connection this tells the caller it must not reuse it.
+type ConnBrokenError struct {
+	Err error
+}
+
+func (e *ConnBrokenError) Error() string {
+	return "connection closed after interrupted statement: " + e.Err.Error()
+}
+
+func (e *ConnBrokenError) Unwrap() error { return e.Err }

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"io"
+	"io/fs"
+
+	"github.com/rs/zerolog"
+
+	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/revgraph"
+)
+
+// TxMode says how the runner groups revisions into transactions.
+type TxMode int8
+
+const (
+	// TxPerRun runs the whole upgrade or downgrade in one transaction
+	// (Alembic's default). A failure rolls back every revision of the run.
+	TxPerRun TxMode = iota
+	// TxPerRevision commits after each revision.
+	TxPerRevision
+)
+
+// GoRevision is a revision written in Go. It carries the same fields as a
+// SQL script header and two functions that receive the synchronous [Conn].
+type GoRevision struct {
+	revgraph.Revision
+	// Up applies the revision. Required.
+	Up func(Conn) error
+	// Down reverts it. Nil makes the revision irreversible.
+	Down func(Conn) error
+	// UpNoTx and DownNoTx run the function outside any transaction, like
+	// `transaction=false` on a SQL section.
+	UpNoTx, DownNoTx bool
+}
+
+// Config configures an [Engine]. The zero value is usable: it opens
+// sqlite:migrate.db and reads scripts from ./migrations.
+type Config struct {
+	// URL selects the database: postgres://…, postgresql://…, sqlite:PATH or
+	// sqlite::memory:. Empty means sqlite:migrate.db. Ignored when Pool or
+	// Conn is set.
+	URL string
+	// Pool is a caller's pool to take connections from.
+	Pool adapter.Pool
+	// Conn is a caller's connection or open transaction (connection
+	// sharing). The engine runs on it and never releases it; inside a
+	// caller's transaction it begins and commits nothing.
+	Conn adapter.Conn
+	// Dialect is needed only in offline mode with no URL, Pool or Conn:
+	// "postgres" or "sqlite".
+	Dialect string
+	// Scripts is the script source; nil means os.DirFS("migrations").
+	Scripts fs.FS
+	// ScriptDir is the folder within Scripts; empty means ".".
+	ScriptDir string
+	// GoRevisions are revisions written in Go, added to the scripts.
+	GoRevisions []GoRevision
+	// VersionTable is the version table's name; "schema.table" is allowed.
+	// Empty means "migrate_version".
+	VersionTable string
+	// TxMode groups revisions into transactions; the zero value is TxPerRun.
+	TxMode TxMode
+	// Logger receives one event per revision and a summary; the zero value
+	// logs nothing.
+	Logger zerolog.Logger
+	// Offline, when non-nil, turns on offline mode: nothing executes and
+	// the SQL a run would execute is written here.
+	Offline io.Writer
+}

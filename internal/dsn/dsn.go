@@ -1,0 +1,104 @@
+// Package dsn parses the database URLs Retort accepts and renders them
+// without their passwords.
+//
+// Accepted forms: postgres://…, postgresql://… (anything pgx accepts in URL
+// form), sqlite:PATH (relative or absolute; sqlite:///abs/path and
+// sqlite://rel also work) and sqlite::memory:.
+package dsn
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Kind is the database a URL names.
+type Kind int8
+
+const (
+	// Postgres is a postgres:// or postgresql:// URL.
+	Postgres Kind = iota + 1
+	// SQLite is a sqlite: URL.
+	SQLite
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Postgres:
+		return "postgres"
+	case SQLite:
+		return "sqlite"
+	}
+	return "unknown"
+}
+
+// DSN is a parsed database URL.
+type DSN struct {
+	Kind Kind
+	// URL is the URL as given (password included); never log it.
+	URL string
+	// Path is the SQLite file path, or ":memory:".
+	Path string
+}
+
+// ErrUnsupported is wrapped by Parse for a URL whose scheme Retort does not
+// know.
+var ErrUnsupported = errors.New("unsupported database URL")
+
+// Parse parses raw. Its errors never contain a password.
+func Parse(raw string) (DSN, error) {
+	raw = strings.TrimSpace(raw)
+	switch {
+	case raw == "":
+		return DSN{}, fmt.Errorf("%w: empty URL", ErrUnsupported)
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, err := url.Parse(raw); err != nil {
+			return DSN{}, fmt.Errorf("invalid database URL %s: malformed", Redact(raw))
+		}
+		return DSN{Kind: Postgres, URL: raw}, nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		p := strings.TrimPrefix(raw, "sqlite:")
+		if strings.HasPrefix(p, "//") {
+			p = strings.TrimPrefix(p, "//")
+		}
+		if i := strings.IndexByte(p, '?'); i >= 0 {
+			p = p[:i]
+		}
+		if p == "" {
+			return DSN{}, fmt.Errorf("invalid database URL %s: no file path (use sqlite:PATH or sqlite::memory:)", raw)
+		}
+		return DSN{Kind: SQLite, URL: raw, Path: p}, nil
+	}
+	scheme, _, ok := strings.Cut(raw, ":")
+	if !ok || strings.ContainsAny(scheme, "/@ ") {
+		return DSN{}, fmt.Errorf("%w %s: expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:", ErrUnsupported, Redact(raw))
+	}
+	return DSN{}, fmt.Errorf("%w: scheme %q (expected postgres, postgresql or sqlite)", ErrUnsupported, scheme)
+}
+
+// Redacted returns the URL with any password replaced by "xxxxx".
+func (d DSN) Redacted() string { return Redact(d.URL) }
+
+// Redact replaces the password of a URL, and any password=… parameter, with
+// "xxxxx". Text that does not parse as a URL is cut to its scheme.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		scheme, _, _ := strings.Cut(raw, ":")
+		if strings.ContainsAny(scheme, "/@ ") || scheme == raw {
+			return "<unparseable URL>"
+		}
+		return scheme + "://<unparseable>"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
