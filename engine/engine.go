@@ -82,3 +82,8 @@ func (e *Engine) Check(ctx context.Context) error { return errUnbuilt }
 
 // ErrNotAtHead is returned by Check when upgrades are pending.
 var ErrNotAtHead = errors.New("database is not at head")
+
+// LoadGraph loads the scripts and Go revisions named by cfg and builds the
+// revision graph, without opening any database. Commands that only read the
+// graph (heads, branches, history, show) use it.
+func LoadGraph(cfg Config) (*revgraph.Graph, error) { return nil, errUnbuilt }
