@@ -14,6 +14,7 @@ package adapter
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Querier is the shape shared by a connection and a transaction.
@@ -122,6 +123,15 @@ type Dialect interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
+// IdentValidator is implemented by dialects that can check a table name
+// before any SQL is built from it (the PostgreSQL dialect rejects empty
+// names, NUL bytes and names longer than 63 bytes, which the server would
+// otherwise truncate silently). [Dialect.QuoteIdent] quotes whatever it is
+// given; callers that take names from users validate them first.
+type IdentValidator interface {
+	ValidateIdent(t Ident) error
+}
+
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 
@@ -138,3 +148,23 @@ func (e *ConnBrokenError) Error() string {
 }
 
 func (e *ConnBrokenError) Unwrap() error { return e.Err }
+
+// LockWaitFunc is told, every few seconds while [Dialect.Lock] waits, who
+// holds the lock (as far as the database can say) and how long the caller has
+// waited so far. It must not block.
+type LockWaitFunc func(holder string, waited time.Duration)
+
+type lockWaitKey struct{}
+
+// WithLockWait returns a context that carries fn for [Dialect.Lock], in the
+// manner of net/http/httptrace: the adapter calls fn while it waits, so the
+// caller can log the wait without the adapter knowing any logger.
+func WithLockWait(ctx context.Context, fn LockWaitFunc) context.Context {
+	return context.WithValue(ctx, lockWaitKey{}, fn)
+}
+
+// LockWaitFromContext returns the function set by [WithLockWait], or nil.
+func LockWaitFromContext(ctx context.Context) LockWaitFunc {
+	fn, _ := ctx.Value(lockWaitKey{}).(LockWaitFunc)
+	return fn
+}
