@@ -1,14 +1,6 @@
-// Package script reads revision scripts: SQL files with a `-- migrate:`
-// header and upgrade/downgrade sections, from any fs.FS (embed.FS
-// included), and splits their sections into statements.
 package script
 
-import (
-	"errors"
-	"io/fs"
-
-	"github.com/retort-sql/retort/revgraph"
-)
+import "github.com/retort-sql/retort/revgraph"
 
 // File is one parsed revision script.
 type File struct {
@@ -16,6 +8,9 @@ type File struct {
 	Path string
 	// Revision is the header; Revision.Origin equals Path.
 	Revision revgraph.Revision
+	// CreateDate is the value of `-- migrate:create_date`, verbatim; it
+	// is informational and may be empty.
+	CreateDate string
 	// Upgrade is the `-- migrate:upgrade` section; never nil after Parse.
 	Upgrade *Section
 	// Downgrade is the `-- migrate:downgrade` section; nil when the file
@@ -32,36 +27,20 @@ type Section struct {
 	NoTx bool
 	// Statements are the section's statements in order.
 	Statements []Statement
-	// Checksum is a hex SHA-256 of the section's normalised SQL.
+	// Checksum is a hex SHA-256 of the section's normalised SQL: each
+	// statement with line endings made LF and trailing blanks removed from
+	// every line, followed by ";\n". Comments between statements and
+	// whitespace at line ends do not change it.
 	Checksum string
 }
 
 // Statement is one SQL statement of a section.
 type Statement struct {
-	// SQL is the statement text without its terminating semicolon.
+	// SQL is the statement text without its terminating semicolon, from
+	// its first token to its last non-blank character. Comments before
+	// the first token are dropped; comments inside are kept.
 	SQL string
-	// Line is the 1-based line of the file where the statement starts.
+	// Line is the 1-based line of the file where the statement starts
+	// (the line of its first token).
 	Line int
-}
-
-var errUnbuilt = errors.New("script: not implemented")
-
-// Parse parses one script file. path is used in error messages.
-func Parse(path string, data []byte) (*File, error) { return nil, errUnbuilt }
-
-// Load reads every *.sql file below dir in fsys (nested folders included),
-// in a stable order, and parses each. All problems are reported, joined.
-func Load(fsys fs.FS, dir string) ([]*File, error) { return nil, errUnbuilt }
-
-// Split splits SQL text into statements. firstLine is the file line where
-// text starts.
-func Split(text string, firstLine int) ([]Statement, error) { return nil, errUnbuilt }
-
-// NewID returns a new 12-character lowercase hex revision id.
-func NewID() (string, error) { return "", errUnbuilt }
-
-// Render returns the text of a new script file for rev, with an upgrade and
-// a downgrade section holding upgradeSQL and downgradeSQL.
-func Render(rev revgraph.Revision, createDate string, upgradeSQL, downgradeSQL string) []byte {
-	return nil
 }

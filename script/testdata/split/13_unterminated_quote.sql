@@ -1,0 +1,4 @@
+SELECT 1;
+
+INSERT INTO t VALUES ('no end;
+SELECT 2;

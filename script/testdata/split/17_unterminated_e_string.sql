@@ -1,0 +1,2 @@
+SELECT E'ends with an escaped quote\';
+SELECT 2;
