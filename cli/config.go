@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/retort-sql/retort/engine"
+)
+
+// DefaultConfigFile is the configuration file read when --config is not
+// given and the file exists in the working directory.
+const DefaultConfigFile = "migrate.toml"
+
+// DefaultURL is the database used when no URL is configured anywhere.
+const DefaultURL = "sqlite:migrate.db"
+
+// DefaultDir is the script directory used when neither --dir nor
+// script_location is set.
+const DefaultDir = "migrations"
+
+// fileConfig is the content of migrate.toml.
+type fileConfig struct {
+	ScriptLocation  string `toml:"script_location"`
+	URL             string `toml:"url"`
+	VersionTable    string `toml:"version_table"`
+	TransactionMode string `toml:"transaction_mode"`
+}
+
+// ConfigError reports a problem in a configuration file, at Line when known.
+type ConfigError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrUnknownKey is wrapped by a [ConfigError] for a key migrate.toml does
+// not define.
+var ErrUnknownKey = errors.New("unknown key")
+
+// loadConfigFile reads path. explicit says the user named the file, so a
+// missing file is an error; otherwise a missing file yields a zero config.
+func loadConfigFile(path string, explicit bool) (fileConfig, bool, error) {
+	var fc fileConfig
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return fc, false, nil
+		}
+		return fc, false, fmt.Errorf("read config: %w", err)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		var strict *toml.StrictMissingError
+		var derr *toml.DecodeError
+		switch {
+		case errors.As(err, &strict) && len(strict.Errors) > 0:
+			first := strict.Errors[0]
+			row, _ := first.Position()
+			return fc, false, &ConfigError{Path: path, Line: row,
+				Err: fmt.Errorf("%w %q (known keys: script_location, url, version_table, transaction_mode)",
+					ErrUnknownKey, strings.Join(first.Key(), "."))}
+		case errors.As(err, &derr):
+			row, _ := derr.Position()
+			return fc, false, &ConfigError{Path: path, Line: row, Err: errors.New(derr.Error())}
+		}
+		return fc, false, &ConfigError{Path: path, Err: err}
+	}
+	if fc.TransactionMode != "" {
+		if _, err := parseTxMode(fc.TransactionMode); err != nil {
+			return fc, false, &ConfigError{Path: path, Line: keyLine(data, "transaction_mode"), Err: err}
+		}
+	}
+	return fc, true, nil
+}
+
+// keyLine returns the 1-based line where key is assigned, or 0.
+func keyLine(data []byte, key string) int {
+	for i, line := range strings.Split(string(data), "\n") {
+		k, _, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(k) == key {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func parseTxMode(s string) (engine.TxMode, error) {
+	switch s {
+	case "", "run":
+		return engine.TxPerRun, nil
+	case "revision":
+		return engine.TxPerRevision, nil
+	}
+	return 0, fmt.Errorf("invalid transaction mode %q (want run or revision)", s)
+}
+
+// settings are the resolved global options of one invocation.
+type settings struct {
+	ConfigFile   string // the file read, or ""
+	Dir          string
+	URL          string
+	URLSource    string // "--url", "MIGRATE_URL", "DATABASE_URL", the config file, or "default"
+	VersionTable string
+	TxMode       engine.TxMode
+}
+
+// resolve applies the precedence rules: flag > environment > config file >
+// default.
+func (g *globalFlags) resolve(getenv func(string) string) (settings, error) {
+	var s settings
+	path, explicit := g.config, g.config != ""
+	if !explicit {
+		path = DefaultConfigFile
+	}
+	fc, found, err := loadConfigFile(path, explicit)
+	if err != nil {
+		return s, err
+	}
+	if found {
+		s.ConfigFile = path
+	}
+	s.Dir = firstNonEmpty(g.dir, fc.ScriptLocation, DefaultDir)
+	switch {
+	case g.url != "":
+		s.URL, s.URLSource = g.url, "--url"
+	case getenv("MIGRATE_URL") != "":
+		s.URL, s.URLSource = getenv("MIGRATE_URL"), "MIGRATE_URL"
+	case getenv("DATABASE_URL") != "":
+		s.URL, s.URLSource = getenv("DATABASE_URL"), "DATABASE_URL"
+	case fc.URL != "":
+		s.URL, s.URLSource = fc.URL, path
+	default:
+		s.URL, s.URLSource = DefaultURL, "default"
+	}
+	s.VersionTable = firstNonEmpty(g.versionTable, fc.VersionTable)
+	mode := firstNonEmpty(g.txMode, fc.TransactionMode)
+	if s.TxMode, err = parseTxMode(mode); err != nil {
+		return s, usageErrorf("--tx-mode: %v", err)
+	}
+	return s, nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

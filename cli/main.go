@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/dsn"
+)
+
+// Exit codes returned by [Main].
+const (
+	ExitOK      = 0 // the command succeeded
+	ExitFailure = 1 // the command failed
+	ExitUsage   = 2 // the command line was wrong
+)
+
+// Options carries everything [Main] takes from its process. The zero value
+// is usable: output is discarded and the environment is empty.
+type Options struct {
+	// Stdout receives command output; Stderr receives logs and errors.
+	Stdout, Stderr io.Writer
+	// Getenv reads an environment variable (MIGRATE_URL, DATABASE_URL);
+	// nil reads none. Pass os.Getenv in a real binary.
+	Getenv func(string) string
+	// GoRevisions are revisions written in Go, added to the scripts.
+	GoRevisions []engine.GoRevision
+	// Scripts is an optional script source (an embed.FS, say). When set,
+	// --dir and script_location name a folder inside it; revision and merge
+	// still write their new files to that folder on disk.
+	Scripts fs.FS
+	// Now returns the time written as a new revision's create_date; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// usageError marks a mistake on the command line (exit code 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// runError marks an error returned by a command's body, as opposed to one
+// cobra raised while parsing the command line.
+type runError struct{ err error }
+
+func (e *runError) Error() string { return e.err.Error() }
+func (e *runError) Unwrap() error { return e.err }
+
+// Main runs the migrate command line with args (without the program name)
+// and returns the process exit code: 0 on success, 1 on failure, 2 on a
+// usage error, and 128+n when ctx was cancelled by signal n (130 for
+// SIGINT, 143 for SIGTERM) as signal.NotifyContext reports through
+// context.Cause.
+func Main(ctx context.Context, args []string, opts Options) int {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &app{opts: opts}
+	root := a.newRoot()
+	root.SetArgs(args)
+	root.SetOut(opts.Stdout)
+	root.SetErr(opts.Stderr)
+	_, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	msg := a.redact(err.Error())
+	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
+
+	var ue *usageError
+	var re *runError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintln(opts.Stderr, "Run 'migrate --help' for usage.")
+		return ExitUsage
+	case !errors.As(err, &re):
+		// cobra's own errors: unknown command or flag, wrong arguments.
+		fmt.Fprintln(opts.Stderr, "Run 'migrate --help' for usage.")
+		return ExitUsage
+	}
+	if ctx.Err() != nil {
+		if code := signalExitCode(context.Cause(ctx)); code != 0 {
+			return code
+		}
+	}
+	return ExitFailure
+}
+
+// signalExitCode maps the cancel cause that signal.NotifyContext sets
+// ("<signal> signal received") to the shell's 128+n convention; 0 when the
+// cause names no known signal.
+func signalExitCode(cause error) int {
+	if cause == nil {
+		return 0
+	}
+	for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		if cause.Error() == s.String()+" signal received" {
+			return 128 + int(s)
+		}
+	}
+	return 0
+}
+
+// redact removes the password of the configured URL, and of any URL in
+// msg, from msg. It is the last line of defence: errors are expected to
+// carry dsn.Redact'ed URLs already.
+func (a *app) redact(msg string) string {
+	if a.set.URL != "" {
+		if u, err := url.Parse(a.set.URL); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok && len(pw) >= 3 {
+				msg = strings.ReplaceAll(msg, a.set.URL, dsn.Redact(a.set.URL))
+				msg = strings.ReplaceAll(msg, pw, "xxxxx")
+				msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
+			}
+		}
+	}
+	return msg
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	return terminalFD(f.Fd())
+}

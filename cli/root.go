@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/dsn"
+	"github.com/retort-sql/retort/revgraph"
+)
+
+// globalFlags are the persistent flags shared by every command.
+type globalFlags struct {
+	config       string
+	dir          string
+	url          string
+	versionTable string
+	txMode       string
+	logFormat    string
+	logLevel     string
+}
+
+// app is the state of one Main call.
+type app struct {
+	opts  Options
+	flags globalFlags
+	set   settings
+	log   zerolog.Logger
+	goIDs map[string]bool // ids of Options.GoRevisions
+}
+
+func (a *app) newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "migrate",
+		Short: "Schema migrations with Alembic's revision model",
+		Long: `migrate manages database schema revisions: SQL scripts with a
+"-- migrate:" header, linked into a graph with branches, merges, branch labels
+and dependencies, applied to PostgreSQL or SQLite.
+
+The database URL comes from --url, else MIGRATE_URL, else DATABASE_URL, else
+the url key of the config file, else ` + DefaultURL + `.`,
+		Example: `  migrate init
+  migrate revision -m "create account table"
+  migrate upgrade head
+  migrate --url postgres://app@localhost:5432/app current`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Args:              cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(cmd.ErrOrStderr())
+			_ = cmd.Usage()
+			return usageErrorf("missing command")
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.flags.config, "config", "", "configuration file (default "+DefaultConfigFile+" when present)")
+	pf.StringVar(&a.flags.dir, "dir", "", "script directory (default: config script_location, else "+DefaultDir+")")
+	pf.StringVar(&a.flags.url, "url", "", "database URL (default: MIGRATE_URL, DATABASE_URL, config url, else "+DefaultURL+")")
+	pf.StringVar(&a.flags.versionTable, "version-table", "", "version table name, schema.table allowed (default: config version_table, else migrate_version)")
+	pf.StringVar(&a.flags.txMode, "tx-mode", "", "transaction mode: run (one for the whole run) or revision (one per revision) (default: config transaction_mode, else run)")
+	pf.StringVar(&a.flags.logFormat, "log-format", "auto", "log format on stderr: auto (console on a terminal, else json), console or json")
+	pf.StringVar(&a.flags.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error or disabled")
+
+	root.AddCommand(
+		a.initCmd(), a.revisionCmd(), a.mergeCmd(),
+		a.headsCmd(), a.branchesCmd(), a.historyCmd(), a.showCmd(),
+		a.currentCmd(), a.checkCmd(),
+		a.upgradeCmd(), a.downgradeCmd(), a.stampCmd(),
+	)
+	return root
+}
+
+// run wraps a command body: it resolves the settings and the logger first,
+// and marks the body's errors as run errors (exit code 1) unless they are
+// usage errors.
+func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		log, err := newLogger(a.opts.Stderr, a.flags.logFormat, a.flags.logLevel)
+		if err != nil {
+			return err
+		}
+		a.log = log
+		if needSettings {
+			if a.set, err = a.flags.resolve(a.opts.Getenv); err != nil {
+				return mark(err)
+			}
+		}
+		return mark(body(cmd.Context(), cmd, args))
+	}
+}
+
+func mark(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return &runError{err}
+}
+
+// scripts returns the script source as the engine wants it: the folder
+// itself, so that every script's path is relative to it.
+func (a *app) scripts() (fs.FS, error) {
+	dir := a.set.Dir
+	if a.opts.Scripts != nil {
+		sub, err := fs.Sub(a.opts.Scripts, path.Clean(filepath.ToSlash(dir)))
+		if err != nil {
+			return nil, fmt.Errorf("script directory %s: %w", dir, err)
+		}
+		return sub, nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("script directory %s does not exist (run \"migrate init\" to create it, or pass --dir)", dir)
+		}
+		return nil, fmt.Errorf("script directory: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("script directory %s is not a directory", dir)
+	}
+	return os.DirFS(dir), nil
+}
+
+func (a *app) engineConfig() (engine.Config, error) {
+	src, err := a.scripts()
+	if err != nil {
+		return engine.Config{}, err
+	}
+	return engine.Config{
+		URL:          a.set.URL,
+		Scripts:      src,
+		ScriptDir:    ".",
+		GoRevisions:  a.opts.GoRevisions,
+		VersionTable: a.set.VersionTable,
+		TxMode:       a.set.TxMode,
+		Logger:       a.log,
+	}, nil
+}
+
+// loadGraph builds the revision graph without touching any database.
+func (a *app) loadGraph() (*revgraph.Graph, error) {
+	cfg, err := a.engineConfig()
+	if err != nil {
+		return nil, err
+	}
+	a.log.Debug().Str("dir", a.set.Dir).Msg("loading revision graph")
+	return engine.LoadGraph(cfg)
+}
+
+// openEngine validates the URL and opens the engine. The caller closes it.
+func (a *app) openEngine(ctx context.Context) (*engine.Engine, error) {
+	d, err := dsn.Parse(a.set.URL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL from %s: %w", a.set.URLSource, err)
+	}
+	cfg, err := a.engineConfig()
+	if err != nil {
+		return nil, err
+	}
+	a.log.Debug().Str("url", d.Redacted()).Str("url_source", a.set.URLSource).Str("dir", a.set.Dir).Msg("opening database")
+	e, err := engine.Open(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
+	}
+	return e, nil
+}
+
+// displayPath is the path shown for a revision: the script file under the
+// script directory, or the Go origin of a Go revision.
+func (a *app) displayPath(r *revgraph.Revision) string {
+	if r.Origin == "" || a.isGoRevision(r.ID) {
+		return r.Origin
+	}
+	return filepath.Join(a.set.Dir, filepath.FromSlash(r.Origin))
+}
+
+func (a *app) isGoRevision(id string) bool {
+	if a.goIDs == nil {
+		a.goIDs = make(map[string]bool, len(a.opts.GoRevisions))
+		for _, g := range a.opts.GoRevisions {
+			a.goIDs[g.ID] = true
+		}
+	}
+	return a.goIDs[id]
+}
