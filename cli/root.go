@@ -55,9 +55,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		Args:              cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cmd.SetOut(cmd.ErrOrStderr())
-			_ = cmd.Usage()
+		RunE: func(*cobra.Command, []string) error {
 			return usageErrorf("missing command")
 		},
 	}
