@@ -173,14 +173,24 @@ SELECT count(*) FROM c;
 
 -- migrate:downgrade
 `)
-	ctx, stop := signal.NotifyContext(t.Context(), syscall.SIGINT)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT)
 	defer stop()
+	sent := make(chan struct{})
 	go func() {
+		defer close(sent)
 		time.Sleep(300 * time.Millisecond)
 		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
 	}()
 	start := time.Now()
 	r := runCtx(t, ctx, nil, "--url", "sqlite:slow.db", "upgrade")
+	// Keep the handler installed until the signal has arrived, so that it
+	// never reaches the test binary's default handler.
+	<-sent
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGINT never reached the context")
+	}
 	if r.code != 130 {
 		t.Fatalf("exit %d, want 130; stderr:\n%s", r.code, r.stderr)
 	}
