@@ -9,7 +9,8 @@ import (
 )
 
 // Load reads every *.sql file below dir in fsys (nested folders included)
-// and parses each. dir is a slash-separated fs.FS path; "." is the root.
+// and parses each. dir is a slash-separated fs.FS path; "." (or "") is
+// the root.
 //
 // Files and folders whose names start with "." are skipped (editor lock
 // files, .git), as are files whose names do not end in ".sql". The files
@@ -19,6 +20,9 @@ import (
 // [fs.ErrNotExist]. Duplicate revision ids across files are not checked
 // here: the revision graph reports them, naming both files.
 func Load(fsys fs.FS, dir string) ([]*File, error) {
+	if dir == "" {
+		dir = "."
+	}
 	info, err := fs.Stat(fsys, dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

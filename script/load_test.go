@@ -62,12 +62,14 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := script.Load(sub, ".")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(files) != 3 || files[1].Path != "billing/002_invoice.sql" {
-			t.Errorf("Load(sub, .) = %q", loaded(files))
+		for _, dir := range []string{".", ""} {
+			files, err := script.Load(sub, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != 3 || files[1].Path != "billing/002_invoice.sql" {
+				t.Errorf("Load(sub, %q) = %q", dir, loaded(files))
+			}
 		}
 	})
 }
