@@ -1,78 +1,519 @@
 package revgraph
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
 
-// errUnbuilt is returned by the stub bodies below until the graph is
-// implemented.
-var errUnbuilt = errors.New("revgraph: not implemented")
+// node is the internal form of a revision: edges as indexes into
+// Graph.nodes, in declaration order.
+type node struct {
+	rev      *Revision
+	down     []int32 // down_revision (versioned parents)
+	deps     []int32 // depends_on, resolved to revisions
+	normDown []int32 // down + the dependencies no ancestor already carries
+	next     []int32 // children through down_revision
+	allNext  []int32 // children through down_revision or depends_on
+	labels   []string
+	gen      int32 // 1 + the largest gen among normDown
+	hasDeps  bool  // declared depends_on (even when all are ancestors)
+	normDeps bool  // some dependency survives normalisation
+}
 
 // Graph is a validated, immutable revision graph.
 type Graph struct {
-	revs map[string]*Revision
+	revs       map[string]*Revision
+	nodes      []node
+	ids        map[string]int32 // revision id -> node
+	labelAt    map[string]int32 // declared branch label -> node
+	prefixKeys []string         // ids and labels longer than three characters, sorted
+	heads      []int32
+	realHeads  []int32
+	bases      []int32
 }
 
 // New builds and validates a graph. Every problem found is reported, joined
-// with errors.Join.
-func New(revs []Revision) (*Graph, error) { return nil, errUnbuilt }
+// with errors.Join. The order of revs matters the way the order of script
+// files matters to Alembic: it breaks ties in Heads, Bases and History.
+func New(revs []Revision) (*Graph, error) {
+	g := &Graph{
+		revs:    make(map[string]*Revision, len(revs)),
+		nodes:   make([]node, 0, len(revs)),
+		ids:     make(map[string]int32, len(revs)),
+		labelAt: map[string]int32{},
+	}
+	var errs []error
+	dups := map[string][]string{}
+	var dupOrder []string
+	origins := map[string]string{}
+	for i := range revs {
+		r := revs[i]
+		if why := badIdent(r.ID); why != "" {
+			errs = append(errs, &InvalidError{Revision: where(r.ID, r.Origin), Reason: why})
+			continue
+		}
+		if _, ok := g.ids[r.ID]; ok {
+			if len(dups[r.ID]) == 0 {
+				dupOrder = append(dupOrder, r.ID)
+				dups[r.ID] = append(dups[r.ID], origins[r.ID])
+			}
+			dups[r.ID] = append(dups[r.ID], r.Origin)
+			continue
+		}
+		cp := r
+		cp.Down = slices.Clone(r.Down)
+		cp.DependsOn = slices.Clone(r.DependsOn)
+		cp.BranchLabels = slices.Clone(r.BranchLabels)
+		g.ids[r.ID] = int32(len(g.nodes))
+		origins[r.ID] = r.Origin
+		g.nodes = append(g.nodes, node{rev: &cp})
+		g.revs[r.ID] = &cp
+	}
+	for _, id := range dupOrder {
+		errs = append(errs, &DuplicateError{ID: id, Origins: dups[id]})
+	}
+	// Branch labels.
+	for i := range g.nodes {
+		r := g.nodes[i].rev
+		seen := map[string]bool{}
+		for _, l := range r.BranchLabels {
+			if seen[l] {
+				continue
+			}
+			seen[l] = true
+			if why := badIdent(l); why != "" {
+				errs = append(errs, &LabelError{Label: l, Revisions: []string{where(r.ID, r.Origin)}, Reason: "is invalid (" + why + ")"})
+				continue
+			}
+			if j, ok := g.ids[l]; ok {
+				o := g.nodes[j].rev
+				errs = append(errs, &LabelError{Label: l, Reason: "is also a revision id",
+					Revisions: []string{where(r.ID, r.Origin), where(o.ID, o.Origin)}})
+				continue
+			}
+			if j, ok := g.labelAt[l]; ok {
+				o := g.nodes[j].rev
+				errs = append(errs, &LabelError{Label: l, Reason: "is declared on two revisions",
+					Revisions: []string{where(o.ID, o.Origin), where(r.ID, r.Origin)}})
+				continue
+			}
+			g.labelAt[l] = int32(i)
+		}
+	}
+	// Parents and dependencies.
+	for i := range g.nodes {
+		n := &g.nodes[i]
+		r := n.rev
+		for _, d := range r.Down {
+			j, ok := g.ids[d]
+			if !ok {
+				errs = append(errs, &MissingParentError{Revision: r.ID, Origin: r.Origin, Missing: d})
+				continue
+			}
+			if j == int32(i) {
+				errs = append(errs, &CycleError{Revisions: []string{r.ID}})
+				continue
+			}
+			if !slices.Contains(n.down, j) {
+				n.down = append(n.down, j)
+			}
+		}
+		for _, d := range r.DependsOn {
+			j, ok := g.ids[d]
+			if !ok {
+				j, ok = g.labelAt[d]
+			}
+			if !ok {
+				errs = append(errs, &MissingParentError{Revision: r.ID, Origin: r.Origin, Missing: d, DependsOn: true})
+				continue
+			}
+			if j == int32(i) {
+				errs = append(errs, &CycleError{Revisions: []string{r.ID}, ThroughDependsOn: true})
+				continue
+			}
+			if !slices.Contains(n.deps, j) {
+				n.deps = append(n.deps, j)
+			}
+		}
+		n.hasDeps = len(r.DependsOn) > 0
+	}
+	// Children, in declaration order of the children.
+	for i := range g.nodes {
+		n := &g.nodes[i]
+		for _, d := range n.down {
+			g.nodes[d].next = append(g.nodes[d].next, int32(i))
+			g.nodes[d].allNext = append(g.nodes[d].allNext, int32(i))
+		}
+		for _, d := range n.deps {
+			if !slices.Contains(n.down, d) {
+				g.nodes[d].allNext = append(g.nodes[d].allNext, int32(i))
+			}
+		}
+	}
+	if c := g.findCycle(false); c != nil {
+		errs = append(errs, c)
+	} else if c := g.findCycle(true); c != nil {
+		errs = append(errs, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for i := range g.nodes {
+		n := &g.nodes[i]
+		if len(n.next) == 0 {
+			g.heads = append(g.heads, int32(i))
+		}
+		if len(n.allNext) == 0 {
+			g.realHeads = append(g.realHeads, int32(i))
+		}
+		if len(n.down) == 0 {
+			g.bases = append(g.bases, int32(i))
+		}
+	}
+	g.normalize()
+	g.spreadLabels()
+	for k := range g.ids {
+		if len(k) > 3 {
+			g.prefixKeys = append(g.prefixKeys, k)
+		}
+	}
+	for k := range g.labelAt {
+		if len(k) > 3 {
+			g.prefixKeys = append(g.prefixKeys, k)
+		}
+	}
+	sort.Strings(g.prefixKeys)
+	return g, nil
+}
+
+// badIdent says what is wrong with a revision id or label, or "".
+func badIdent(s string) string {
+	if s == "" {
+		return "empty identifier"
+	}
+	if i := strings.IndexAny(s, "@-+:, \t\r\n"); i >= 0 {
+		return fmt.Sprintf("character %q is not allowed", s[i])
+	}
+	return ""
+}
+
+// findCycle runs Kahn's algorithm over down_revision edges (and depends_on
+// edges when withDeps) and reports the revisions left on or between cycles.
+func (g *Graph) findCycle(withDeps bool) error {
+	n := len(g.nodes)
+	indeg := make([]int32, n)
+	for i := range g.nodes {
+		indeg[i] = int32(len(g.nodes[i].down))
+		if withDeps {
+			indeg[i] = int32(len(g.nodes[i].allNext)) // placeholder, fixed below
+		}
+	}
+	if withDeps {
+		for i := range g.nodes {
+			indeg[i] = 0
+		}
+		for i := range g.nodes {
+			for _, c := range g.nodes[i].allNext {
+				indeg[c]++
+			}
+		}
+	}
+	queue := make([]int32, 0, n)
+	for i := range indeg {
+		if indeg[i] == 0 {
+			queue = append(queue, int32(i))
+		}
+	}
+	done := 0
+	for len(queue) > 0 {
+		x := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		done++
+		kids := g.nodes[x].next
+		if withDeps {
+			kids = g.nodes[x].allNext
+		}
+		for _, c := range kids {
+			indeg[c]--
+			if indeg[c] == 0 {
+				queue = append(queue, c)
+			}
+		}
+	}
+	if done == n {
+		return nil
+	}
+	// Peel off the revisions that merely hang below a cycle: keep only
+	// those with a child that is still left.
+	left := make([]bool, n)
+	for i := range indeg {
+		left[i] = indeg[i] > 0
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range left {
+			if !left[i] {
+				continue
+			}
+			kids := g.nodes[i].next
+			if withDeps {
+				kids = g.nodes[i].allNext
+			}
+			keep := false
+			for _, c := range kids {
+				if left[c] {
+					keep = true
+					break
+				}
+			}
+			if !keep {
+				left[i] = false
+				changed = true
+			}
+		}
+	}
+	var ids []string
+	for i := range left {
+		if left[i] {
+			r := g.nodes[i].rev
+			ids = append(ids, where(r.ID, r.Origin))
+		}
+	}
+	return &CycleError{Revisions: ids, ThroughDependsOn: withDeps}
+}
+
+// topoOrder returns every node with all its normDown/down/deps before it.
+func (g *Graph) topoOrder() []int32 {
+	n := len(g.nodes)
+	indeg := make([]int32, n)
+	for i := range g.nodes {
+		indeg[i] = int32(len(g.nodes[i].down))
+		for _, d := range g.nodes[i].deps {
+			if !slices.Contains(g.nodes[i].down, d) {
+				indeg[i]++
+			}
+		}
+	}
+	order := make([]int32, 0, n)
+	for i := range indeg {
+		if indeg[i] == 0 {
+			order = append(order, int32(i))
+		}
+	}
+	for k := 0; k < len(order); k++ {
+		for _, c := range g.nodes[order[k]].allNext {
+			indeg[c]--
+			if indeg[c] == 0 {
+				order = append(order, c)
+			}
+		}
+	}
+	return order
+}
+
+// normalize drops from each revision's dependencies those that one of its
+// down_revision ancestors already depends on, and computes normDown and
+// the generation numbers.
+func (g *Graph) normalize() {
+	order := g.topoOrder()
+	n := len(g.nodes)
+	depBelow := make([]bool, n) // this node or a versioned ancestor has deps
+	for _, x := range order {
+		nd := &g.nodes[x]
+		depBelow[x] = len(nd.deps) > 0
+		for _, d := range nd.down {
+			if depBelow[d] {
+				depBelow[x] = true
+			}
+		}
+	}
+	mark := make([]int32, n)
+	epoch := int32(0)
+	var stack []int32
+	for _, x := range order {
+		nd := &g.nodes[x]
+		nd.normDown = nd.down
+		if len(nd.deps) > 0 {
+			keep := slices.Clone(nd.deps)
+			epoch++
+			stack = append(stack[:0], nd.down...)
+			for len(stack) > 0 && len(keep) > 0 {
+				a := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if mark[a] == epoch || !depBelow[a] {
+					continue
+				}
+				mark[a] = epoch
+				for _, d := range g.nodes[a].deps {
+					if k := slices.Index(keep, d); k >= 0 {
+						keep = slices.Delete(keep, k, k+1)
+					}
+				}
+				stack = append(stack, g.nodes[a].down...)
+			}
+			nd.normDeps = len(keep) > 0
+			nd.normDown = slices.Clone(nd.down)
+			for _, d := range keep {
+				if !slices.Contains(nd.normDown, d) {
+					nd.normDown = append(nd.normDown, d)
+				}
+			}
+		}
+		var gen int32
+		for _, d := range nd.normDown {
+			if g.nodes[d].gen+1 > gen {
+				gen = g.nodes[d].gen + 1
+			}
+		}
+		nd.gen = gen
+	}
+}
+
+// spreadLabels applies each declared label to the descendants of its
+// revision and, when that lineage is a single chain, to the ancestors down
+// to the nearest branch or merge point, as Alembic does.
+func (g *Graph) spreadLabels() {
+	var stack []int32
+	mark := make([]bool, len(g.nodes))
+	var touched []int32
+	for i := range g.nodes {
+		labels := g.nodes[i].rev.BranchLabels
+		if len(labels) == 0 {
+			continue
+		}
+		for _, t := range touched {
+			mark[t] = false
+		}
+		touched = touched[:0]
+		stack = append(stack[:0], int32(i))
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if mark[x] {
+				continue
+			}
+			mark[x] = true
+			touched = append(touched, x)
+			g.nodes[x].labels = append(g.nodes[x].labels, labels...)
+			stack = append(stack, g.nodes[x].next...)
+		}
+		// Find the last descendant: only a chain reaches below the label.
+		x := int32(i)
+		for len(g.nodes[x].next) == 1 {
+			x = g.nodes[x].next[0]
+		}
+		if len(g.nodes[x].next) > 1 {
+			continue
+		}
+		for {
+			p := &g.nodes[x]
+			if len(p.allNext) > 1 || len(p.down) > 1 {
+				break
+			}
+			if !mark[x] {
+				p.labels = append(p.labels, labels...)
+			}
+			if len(p.down) == 0 {
+				break
+			}
+			x = p.down[0]
+		}
+	}
+	for i := range g.nodes {
+		if l := g.nodes[i].labels; len(l) > 1 {
+			sort.Strings(l)
+			g.nodes[i].labels = slices.Compact(l)
+		}
+	}
+}
 
 // Len reports the number of revisions.
-func (g *Graph) Len() int { return len(g.revs) }
+func (g *Graph) Len() int { return len(g.nodes) }
 
 // Get returns the revision with exactly this id.
 func (g *Graph) Get(id string) (*Revision, bool) { r, ok := g.revs[id]; return r, ok }
 
+func (g *Graph) idsOf(xs []int32) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = g.nodes[x].rev.ID
+	}
+	return out
+}
+
 // Revisions returns every revision, newest first (Alembic's walk order).
-func (g *Graph) Revisions() []*Revision { return nil }
+func (g *Graph) Revisions() []*Revision {
+	revs, err := g.History("", nil)
+	if err != nil {
+		return nil
+	}
+	return revs
+}
 
 // Heads returns the revisions that no down_revision points at (the `heads`
-// command), in a stable order.
-func (g *Graph) Heads() []string { return nil }
+// command), in declaration order.
+func (g *Graph) Heads() []string { return g.idsOf(g.heads) }
 
 // RealHeads returns the heads counting depends_on edges as well (the `heads`
 // and `head` targets).
-func (g *Graph) RealHeads() []string { return nil }
+func (g *Graph) RealHeads() []string { return g.idsOf(g.realHeads) }
 
 // Bases returns the revisions with no down_revision.
-func (g *Graph) Bases() []string { return nil }
+func (g *Graph) Bases() []string { return g.idsOf(g.bases) }
 
-// BranchPoints returns the revisions with two or more down_revision children.
-func (g *Graph) BranchPoints() []string { return nil }
+// BranchPoints returns the revisions with two or more down_revision
+// children, newest first.
+func (g *Graph) BranchPoints() []string {
+	var out []string
+	for _, r := range g.Revisions() {
+		if len(g.nodes[g.ids[r.ID]].next) > 1 {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
 
 // MergePoint reports whether id has two or more parents.
-func (g *Graph) MergePoint(id string) bool { return false }
+func (g *Graph) MergePoint(id string) bool {
+	i, ok := g.ids[id]
+	return ok && len(g.nodes[i].down) > 1
+}
 
 // Children returns the revisions whose down_revision names id.
-func (g *Graph) Children(id string) []string { return nil }
+func (g *Graph) Children(id string) []string {
+	i, ok := g.ids[id]
+	if !ok {
+		return nil
+	}
+	return g.idsOf(g.nodes[i].next)
+}
+
+// Dependents returns the revisions that name id in depends_on (directly or
+// through a label of id).
+func (g *Graph) Dependents(id string) []string {
+	i, ok := g.ids[id]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, c := range g.nodes[i].allNext {
+		if slices.Contains(g.nodes[c].deps, i) {
+			out = append(out, g.nodes[c].rev.ID)
+		}
+	}
+	return out
+}
 
 // Labels returns the branch labels that apply to id, spread as Alembic
 // spreads them (descendants, and ancestors up to the nearest branch or merge
-// point).
-func (g *Graph) Labels(id string) []string { return nil }
-
-// Resolve turns a target spec (id, prefix, label, label@head, head, heads,
-// base, relative forms) into revision ids. current holds the database's
-// version rows, needed by relative forms; it may be nil.
-func (g *Graph) Resolve(spec string, current []string) ([]string, error) { return nil, errUnbuilt }
-
-// Upgrade plans the steps from the version rows in current up to target.
-func (g *Graph) Upgrade(current []string, target string) (*Plan, error) { return nil, errUnbuilt }
-
-// Downgrade plans the steps from the version rows in current down to target.
-func (g *Graph) Downgrade(current []string, target string) (*Plan, error) { return nil, errUnbuilt }
-
-// Stamp plans the version-row changes that make the table say target
-// without running any revision. With purge the rows in current are ignored
-// and replaced.
-func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error) {
-	return nil, errUnbuilt
-}
-
-// Current returns the version rows plus every revision they imply through
-// depends_on that has no applied child (Alembic's `current`).
-func (g *Graph) Current(rows []string) ([]string, error) { return nil, errUnbuilt }
-
-// History returns the revisions of a range (a:b, :b, a:, or "" for all),
-// newest first. current resolves "current" in a range.
-func (g *Graph) History(rangeSpec string, current []string) ([]*Revision, error) {
-	return nil, errUnbuilt
+// point), sorted.
+func (g *Graph) Labels(id string) []string {
+	i, ok := g.ids[id]
+	if !ok {
+		return nil
+	}
+	return slices.Clone(g.nodes[i].labels)
 }

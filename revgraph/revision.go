@@ -73,4 +73,7 @@ type Plan struct {
 	// StampOnly marks a stamp plan: only the version operations run, no
 	// revision body.
 	StampOnly bool
+	// Purge marks a stamp with purge: every row in From is deleted before
+	// the steps run.
+	Purge bool
 }
