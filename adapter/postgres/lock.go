@@ -62,6 +62,10 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 				qualified, time.Since(start).Round(time.Millisecond), ctx.Err())
 		case <-timer.C:
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("postgres: lock %s: waited %s: %w",
+				qualified, time.Since(start).Round(time.Millisecond), err)
+		}
 		delay = min(delay*2, lockPollMax)
 	}
 	if c.InTx() {
@@ -156,6 +160,8 @@ func scanBool(rows adapter.Rows) (bool, error) {
 // lock wait report. It never fails: it says what it could not find.
 func describeHolder(ctx context.Context, c adapter.Conn, key int64) string {
 	u := uint64(key)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	rows, err := c.Query(ctx, `SELECT a.pid, coalesce(a.application_name, ''), a.backend_start
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1

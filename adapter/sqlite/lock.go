@@ -78,6 +78,10 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 				t, time.Since(start).Round(time.Millisecond), path, ctx.Err())
 		case <-timer.C:
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: lock %s: waited %s for %s: %w",
+				t, time.Since(start).Round(time.Millisecond), path, err)
+		}
 		delay = min(delay*2, lockPollMax)
 	}
 	return func(context.Context) error {
