@@ -66,6 +66,7 @@ func TestURLGivesFreshDatabaseDroppedAtCleanup(t *testing.T) {
 }
 
 func TestURLsAreDistinct(t *testing.T) {
+	t.Logf("server: %s", pgtest.AdminURL(t))
 	a, b := pgtest.URL(t), pgtest.URL(t)
 	if a == b {
 		t.Fatalf("two calls returned the same database %s", a)
