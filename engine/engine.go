@@ -3,19 +3,39 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/postgres"
+	"github.com/retort-sql/retort/adapter/sqlite"
+	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
 )
 
-var errUnbuilt = errors.New("engine: not implemented")
+// DefaultURL is the database used when Config.URL, Pool and Conn are all
+// empty: a SQLite file in the working directory.
+const DefaultURL = "sqlite:migrate.db"
+
+// DefaultVersionTable is the version table's name when Config.VersionTable
+// is empty.
+const DefaultVersionTable = "migrate_version"
 
 // Engine runs migrations against one database. Its methods are safe for
-// concurrent use; each call takes its own connection (or the shared one,
-// which callers must then not use concurrently).
+// concurrent use; each call takes its own connection from the pool. When the
+// engine runs on a caller's shared connection (Config.Conn), calls must not
+// overlap, as the connection itself is single-goroutine.
 type Engine struct {
-	cfg   Config
-	graph *revgraph.Graph
+	cfg     Config
+	cat     *catalog
+	table   adapter.Ident
+	dialect adapter.Dialect
+	pool    adapter.Pool // nil when running on cfg.Conn or offline
+	ownPool bool
+	closed  atomic.Bool
 }
 
 // Applied is one revision that a run applied or reverted.
@@ -26,7 +46,9 @@ type Applied struct {
 	Duration  time.Duration
 }
 
-// Result reports what a run did.
+// Result reports what a run did. On error it reports what was committed
+// before the failure: in TxPerRun mode that is nothing but the sections
+// that ran with transaction=false.
 type Result struct {
 	From     []string // version rows before the run
 	To       []string // version rows after the run
@@ -35,55 +57,258 @@ type Result struct {
 }
 
 // Open loads every script, builds and validates the revision graph and
-// opens the database pool. Nothing is written to the database.
-func Open(ctx context.Context, cfg Config) (*Engine, error) { return nil, errUnbuilt }
-
-// Close releases the pool the engine opened. A caller's Pool or Conn is
-// left open.
-func (e *Engine) Close() error { return nil }
-
-// Graph returns the revision graph.
-func (e *Engine) Graph() *revgraph.Graph { return e.graph }
-
-// Upgrade applies revisions up to target ("head", "heads", an id, a label,
-// "+2", …).
-func (e *Engine) Upgrade(ctx context.Context, target string) (*Result, error) {
-	return nil, errUnbuilt
+// opens the database pool. Nothing is written to the database, and every
+// script and graph problem is reported before any connection is made.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	cat, err := loadCatalog(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	table, err := ParseTableName(cfg.VersionTable, DefaultVersionTable)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, cat: cat, table: table}
+	switch {
+	case cfg.Conn != nil:
+		e.dialect = cfg.Conn.Dialect()
+	case cfg.Pool != nil:
+		e.pool = cfg.Pool
+		e.dialect = cfg.Pool.Dialect()
+	default:
+		raw := cfg.URL
+		if raw == "" {
+			raw = DefaultURL
+		}
+		d, err := dsn.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		var p adapter.Pool
+		switch d.Kind {
+		case dsn.Postgres:
+			p, err = postgres.Open(ctx, d.URL)
+		case dsn.SQLite:
+			p, err = sqlite.Open(ctx, d.Path)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
+		}
+		e.pool, e.ownPool, e.dialect = p, true, p.Dialect()
+	}
+	return e, nil
 }
-
-// Downgrade reverts revisions down to target ("base", an id, "-1", …).
-func (e *Engine) Downgrade(ctx context.Context, target string) (*Result, error) {
-	return nil, errUnbuilt
-}
-
-// Stamp sets the version rows to target without running any revision. With
-// purge the current rows are discarded first.
-func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result, error) {
-	return nil, errUnbuilt
-}
-
-// Current returns the database's current revisions (version rows plus the
-// revisions they imply through depends_on). It never creates or changes
-// anything.
-func (e *Engine) Current(ctx context.Context) ([]string, error) { return nil, errUnbuilt }
-
-// Heads returns the graph's heads.
-func (e *Engine) Heads() []string { return e.graph.Heads() }
-
-// History returns the revisions of rangeSpec (a:b, :b, a:, or "" for all),
-// newest first. A range that mentions "current" reads the database.
-func (e *Engine) History(ctx context.Context, rangeSpec string) ([]*revgraph.Revision, error) {
-	return nil, errUnbuilt
-}
-
-// Check returns nil when the database is at the graph's heads, and an error
-// wrapping [ErrNotAtHead] otherwise.
-func (e *Engine) Check(ctx context.Context) error { return errUnbuilt }
-
-// ErrNotAtHead is returned by Check when upgrades are pending.
-var ErrNotAtHead = errors.New("database is not at head")
 
 // LoadGraph loads the scripts and Go revisions named by cfg and builds the
 // revision graph, without opening any database. Commands that only read the
 // graph (heads, branches, history, show) use it.
-func LoadGraph(cfg Config) (*revgraph.Graph, error) { return nil, errUnbuilt }
+func LoadGraph(cfg Config) (*revgraph.Graph, error) {
+	cat, err := loadCatalog(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	return cat.graph, nil
+}
+
+// Close releases the pool the engine opened. A caller's Pool or Conn is
+// left open. Close is idempotent.
+func (e *Engine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	if e.ownPool && e.pool != nil {
+		return e.pool.Close()
+	}
+	return nil
+}
+
+// Graph returns the revision graph. It is immutable and may be shared.
+func (e *Engine) Graph() *revgraph.Graph { return e.cat.graph }
+
+// VersionTable returns the version table's name.
+func (e *Engine) VersionTable() adapter.Ident { return e.table }
+
+// Heads returns the graph's heads (revisions no down_revision points at).
+func (e *Engine) Heads() []string { return e.cat.graph.Heads() }
+
+// acquire returns the connection to run on and the function that gives it
+// back. A caller's shared connection is never released here.
+func (e *Engine) acquire(ctx context.Context) (adapter.Conn, func(), error) {
+	if e.closed.Load() {
+		return nil, nil, ErrClosed
+	}
+	if e.cfg.Conn != nil {
+		return e.cfg.Conn, func() {}, nil
+	}
+	c, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("acquire connection: %w", err)
+	}
+	return c, c.Release, nil
+}
+
+// readHeads returns the version rows, and false when the version table does
+// not exist. It never creates anything.
+func readHeads(ctx context.Context, q adapter.Querier, d adapter.Dialect, t adapter.Ident) ([]string, bool, error) {
+	rows, err := q.Query(ctx, d.VersionTableExists(t))
+	if err != nil {
+		return nil, false, fmt.Errorf("read version table %s: %w", t, err)
+	}
+	var exists any
+	if rows.Next() {
+		err = rows.Scan(&exists)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read version table %s: %w", t, err)
+	}
+	if !truthy(exists) {
+		return nil, false, nil
+	}
+	heads, err := selectHeads(func(sql string) (adapter.Rows, error) { return q.Query(ctx, sql) }, d, t)
+	return heads, true, err
+}
+
+func selectHeads(query func(string) (adapter.Rows, error), d adapter.Dialect, t adapter.Ident) ([]string, error) {
+	rows, err := query(d.SelectHeads(t))
+	if err != nil {
+		return nil, fmt.Errorf("read version table %s: %w", t, err)
+	}
+	var heads []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("read version table %s: %w", t, err)
+		}
+		heads = append(heads, h)
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read version table %s: %w", t, err)
+	}
+	return heads, nil
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case int:
+		return x != 0
+	case int32:
+		return x != 0
+	case string:
+		return x == "1" || x == "t" || x == "true"
+	case []byte:
+		return string(x) == "1" || string(x) == "t" || string(x) == "true"
+	}
+	return false
+}
+
+// Current returns the database's current revisions: the version rows plus
+// the revisions they imply through depends_on. It never creates or changes
+// anything; an absent version table means no revision.
+func (e *Engine) Current(ctx context.Context) ([]string, error) {
+	rows, err := e.versionRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.cat.graph.Current(rows)
+}
+
+// VersionRows returns the rows of the version table as stored (no implied
+// dependencies). An absent table means none.
+func (e *Engine) VersionRows(ctx context.Context) ([]string, error) {
+	return e.versionRows(ctx)
+}
+
+func (e *Engine) versionRows(ctx context.Context) ([]string, error) {
+	conn, release, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	heads, _, err := readHeads(ctx, conn, e.dialect, e.table)
+	return heads, err
+}
+
+// History returns the revisions of rangeSpec (a:b, :b, a:, or "" for all),
+// newest first. Only a range that mentions "current" reads the database.
+func (e *Engine) History(ctx context.Context, rangeSpec string) ([]*revgraph.Revision, error) {
+	var rows []string
+	if strings.Contains(rangeSpec, "current") {
+		var err error
+		if rows, err = e.versionRows(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return e.cat.graph.History(rangeSpec, rows)
+}
+
+// Check returns nil when the database is at the graph's heads, and a
+// [*NotAtHeadError] (matching [ErrNotAtHead]) listing what is pending
+// otherwise.
+func (e *Engine) Check(ctx context.Context) error {
+	rows, err := e.versionRows(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := e.cat.graph.Upgrade(rows, "heads")
+	if err != nil {
+		return err
+	}
+	if len(plan.Steps) == 0 {
+		return nil
+	}
+	cur, err := e.cat.graph.Current(rows)
+	if err != nil {
+		return err
+	}
+	pending := make([]string, len(plan.Steps))
+	for i, s := range plan.Steps {
+		pending[i] = s.Revision.ID
+	}
+	return &NotAtHeadError{Current: cur, Pending: pending}
+}
+
+var identPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// ParseTableName parses a table name, "name" or "schema.name", falling back
+// to def when name is empty. Each part must be a plain identifier (letters,
+// digits and '_', not starting with a digit, at most 63 bytes) so that no
+// configured name can inject SQL.
+func ParseTableName(name, def string) (adapter.Ident, error) {
+	if name == "" {
+		name = def
+	}
+	schema, table, qualified := strings.Cut(name, ".")
+	if !qualified {
+		schema, table = "", name
+	}
+	for _, p := range []string{schema, table} {
+		if (p != "" || p == table) && !identPart.MatchString(p) {
+			return adapter.Ident{}, fmt.Errorf("invalid table name %q: use letters, digits and _ (optionally schema.table)", name)
+		}
+	}
+	if qualified && schema == "" {
+		return adapter.Ident{}, fmt.Errorf("invalid table name %q: empty schema", name)
+	}
+	return adapter.Ident{Schema: schema, Name: table}, nil
+}
+
+// errorsAsRevision reports whether err already names a revision.
+func errorsAsRevision(err error) bool {
+	var re *RevisionError
+	return errors.As(err, &re)
+}

@@ -1,0 +1,101 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/retort-sql/retort/engine"
+)
+
+// slowFS has a fast first revision and a second one that runs the
+// database's slow statement.
+func slowFS(db *testDB) fstest.MapFS {
+	return fstest.MapFS{
+		"1.sql": sqlFile("fast1", "", "CREATE TABLE t_fast (id int);", "DROP TABLE t_fast;"),
+		"2.sql": sqlFile("slow2", "fast1", "CREATE TABLE t_slow (id int);\n"+db.slow+";", "DROP TABLE t_slow;"),
+	}
+}
+
+func TestCancelInterruptsRunningRevision(t *testing.T) {
+	// Registered first, so it runs after every pool of the test is closed.
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+	eachDB(t, func(t *testing.T, db *testDB) {
+		for _, tc := range []struct {
+			name string
+			mode engine.TxMode
+			ctx  func() (context.Context, context.CancelFunc)
+			want error
+		}{
+			{"cancel/per-run", engine.TxPerRun, func() (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(t.Context())
+				time.AfterFunc(200*time.Millisecond, cancel)
+				return ctx, cancel
+			}, context.Canceled},
+			{"deadline/per-revision", engine.TxPerRevision, func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(t.Context(), 200*time.Millisecond)
+			}, context.DeadlineExceeded},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				e := open(t, db, slowFS(db), func(c *engine.Config) { c.TxMode = tc.mode })
+				ctx, cancel := tc.ctx()
+				defer cancel()
+				start := time.Now()
+				res, err := e.Upgrade(ctx, "head")
+				elapsed := time.Since(start)
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("want %v, got %v", tc.want, err)
+				}
+				if !strings.Contains(err.Error(), "slow2") {
+					t.Fatalf("error does not name the running revision: %v", err)
+				}
+				if elapsed > time.Second+200*time.Millisecond {
+					t.Fatalf("Upgrade returned %v after start; want within 1 s of the cancel", elapsed)
+				}
+				wantRows := []string{}
+				if tc.mode == engine.TxPerRevision {
+					wantRows = []string{"fast1"}
+				}
+				if got := db.versionRows(t); !equalRows(got, wantRows) {
+					t.Fatalf("version rows %v, want %v", got, wantRows)
+				}
+				if got := appliedIDs(res); len(got) != len(wantRows) {
+					t.Fatalf("result applied %v, want %v", got, wantRows)
+				}
+				if contains(db.tables(t), "t_slow") {
+					t.Fatal("interrupted revision left its table")
+				}
+				if db.name == "postgres" {
+					rows := db.query(t, 1, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
+					if n := rows[0][0]; n != int64(0) {
+						t.Fatalf("%v backends still run the cancelled statement", n)
+					}
+				}
+				// The lock was released: a fresh run completes.
+				lctx, lcancel := context.WithTimeout(t.Context(), 5*time.Second)
+				defer lcancel()
+				if _, err := e.Downgrade(lctx, "base"); err != nil {
+					t.Fatalf("after cancel: %v", err)
+				}
+			})
+		}
+	})
+}
+
+func equalRows(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

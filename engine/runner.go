@@ -1,0 +1,363 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/revgraph"
+)
+
+// request is one run: which plan to build from the heads read under the
+// lock.
+type request struct {
+	kind   runKind
+	target string
+	purge  bool
+}
+
+type runKind int8
+
+const (
+	runUpgrade runKind = iota
+	runDowngrade
+	runStamp
+)
+
+func (k runKind) String() string {
+	switch k {
+	case runDowngrade:
+		return "downgrade"
+	case runStamp:
+		return "stamp"
+	}
+	return "upgrade"
+}
+
+func (r request) plan(g *revgraph.Graph, heads []string) (*revgraph.Plan, error) {
+	switch r.kind {
+	case runDowngrade:
+		return g.Downgrade(heads, r.target)
+	case runStamp:
+		return g.Stamp(heads, r.target, r.purge)
+	}
+	return g.Upgrade(heads, r.target)
+}
+
+// Upgrade applies revisions up to target ("head", "heads", an id, a label,
+// "+2", …). When the database is already there it returns at once without
+// taking the migration lock.
+func (e *Engine) Upgrade(ctx context.Context, target string) (*Result, error) {
+	return e.run(ctx, request{kind: runUpgrade, target: target})
+}
+
+// Downgrade reverts revisions down to target ("base", an id, "-1", …). A
+// downgrade that would pass through an irreversible revision fails before
+// anything runs.
+func (e *Engine) Downgrade(ctx context.Context, target string) (*Result, error) {
+	return e.run(ctx, request{kind: runDowngrade, target: target})
+}
+
+// Stamp sets the version rows to target without running any revision. With
+// purge the current rows are discarded first.
+func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result, error) {
+	return e.run(ctx, request{kind: runStamp, target: target, purge: purge})
+}
+
+// run acquires a connection, takes the migration lock, and hands the
+// connection to the synchronous runner through RunSync. The plan is made
+// after the lock is held, from the heads read under it, so that a process
+// that waited for another finds the work done.
+func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
+	start := time.Now()
+	if req.kind != runStamp || !req.purge {
+		// Resolve the target against the graph alone first, so that a bad
+		// target fails before any connection is made.
+		if err := e.precheck(req); err != nil {
+			return nil, err
+		}
+	}
+	conn, release, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	if req.kind == runUpgrade {
+		// Fast path: already at the target, nothing to lock for.
+		heads, exists, err := readHeads(ctx, conn, e.dialect, e.table)
+		if err != nil {
+			return nil, err
+		}
+		if exists {
+			plan, err := req.plan(e.cat.graph, heads)
+			if err != nil {
+				return nil, err
+			}
+			if len(plan.Steps) == 0 {
+				return &Result{From: heads, To: heads, Duration: time.Since(start)}, nil
+			}
+		}
+	}
+
+	unlock, err := e.dialect.Lock(ctx, conn, e.table)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", e.table, err)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		if uerr := unlock(uctx); uerr != nil {
+			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
+		}
+	}()
+
+	res := &Result{}
+	err = RunSync(ctx, conn, func(c Conn) error {
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx()}
+		return r.run(req)
+	})
+	res.Duration = time.Since(start)
+	ev := e.cfg.Logger.Info()
+	if err != nil {
+		ev = e.cfg.Logger.Error().Err(err)
+	}
+	ev.Str("command", req.kind.String()).Int("revisions", len(res.Applied)).
+		Strs("from", nonNil(res.From)).Strs("to", nonNil(res.To)).Dur("duration", res.Duration).Msg("done")
+	return res, err
+}
+
+// precheck makes sure the target resolves against the graph, whatever the
+// database holds, where that can be known without the database.
+func (e *Engine) precheck(req request) error {
+	t := req.target
+	if t == "" {
+		return fmt.Errorf("%s: no target given", req.kind)
+	}
+	// Relative and "current"-based targets need the version rows.
+	if strings.ContainsAny(t, "+-") || strings.Contains(t, "current") {
+		return nil
+	}
+	_, err := e.cat.graph.Resolve(t, nil)
+	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// runner is the synchronous migration runner: it executes one plan on a
+// Conn handed over by RunSync.
+type runner struct {
+	e      *Engine
+	c      *syncConn
+	d      adapter.Dialect
+	res    *Result
+	shared bool // running inside a caller's transaction
+
+	heads   []string  // version rows as of the last statement run
+	pending []Applied // run in the open transaction, not yet committed
+	saved   []string  // version rows as of the last commit
+}
+
+func (r *runner) run(req request) error {
+	perRun := r.e.cfg.TxMode == TxPerRun
+	if perRun || req.kind == runStamp {
+		if err := r.c.begin(); err != nil {
+			return err
+		}
+	}
+	for _, stmt := range r.d.CreateVersionTable(r.e.table) {
+		if _, err := r.c.Exec(stmt); err != nil {
+			return fmt.Errorf("create version table %s: %w", r.e.table, err)
+		}
+	}
+	heads, err := selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
+	if err != nil {
+		return err
+	}
+	r.res.From, r.heads, r.saved = heads, slices.Clone(heads), slices.Clone(heads)
+	r.res.To = r.saved
+
+	plan, err := req.plan(r.e.cat.graph, heads)
+	if err != nil {
+		return err
+	}
+	if err := r.check(plan); err != nil {
+		return err
+	}
+	if req.kind == runStamp && req.purge {
+		if _, err := r.c.Exec("DELETE FROM " + r.d.QuoteIdent(r.e.table)); err != nil {
+			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
+		}
+		r.heads = nil
+	}
+	for _, step := range plan.Steps {
+		if err := r.step(step, plan.StampOnly, perRun); err != nil {
+			return err
+		}
+	}
+	return r.commit()
+}
+
+// check refuses, before anything runs, a plan that cannot complete.
+func (r *runner) check(plan *revgraph.Plan) error {
+	if plan.StampOnly {
+		return nil
+	}
+	for _, s := range plan.Steps {
+		u := r.e.cat.units[s.Revision.ID]
+		if u == nil {
+			return fmt.Errorf("revision %s: no script or Go revision", s.Revision.ID)
+		}
+		b := u.body(s.Direction)
+		if b == nil {
+			return &IrreversibleError{Revision: s.Revision.ID, Path: u.path}
+		}
+		if b.noTx && r.shared {
+			return fmt.Errorf("%s %s: %w", s.Direction, s.Revision.ID, ErrNoTxInSharedTx)
+		}
+	}
+	return nil
+}
+
+func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
+	start := time.Now()
+	u := r.e.cat.units[s.Revision.ID]
+	var b *body
+	if !stampOnly && u != nil {
+		b = u.body(s.Direction)
+	}
+	noTx := b != nil && b.noTx
+	if noTx {
+		if err := r.commit(); err != nil {
+			return err
+		}
+	} else if !r.c.inTx() {
+		if err := r.c.begin(); err != nil {
+			return r.fail(s, u, nil, err)
+		}
+	}
+	if b != nil {
+		if err := r.execBody(s, u, b); err != nil {
+			return err
+		}
+	}
+	for _, op := range s.Ops {
+		if err := r.versionOp(op); err != nil {
+			return r.fail(s, u, nil, err)
+		}
+	}
+	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
+	if stampOnly {
+		a.Duration = 0
+	}
+	r.pending = append(r.pending, a)
+	if !stampOnly {
+		r.log(a)
+	}
+	if noTx || !perRun {
+		return r.commit()
+	}
+	return nil
+}
+
+func (r *runner) log(a Applied) {
+	r.e.cfg.Logger.Info().Str("revision", a.Revision).Str("message", a.Message).
+		Str("direction", a.Direction.String()).Dur("duration", a.Duration).Msg(a.Direction.String())
+}
+
+func (r *runner) execBody(s revgraph.Step, u *unit, b *body) error {
+	if b.fn != nil {
+		if err := b.fn(r.c); err != nil {
+			return r.fail(s, u, nil, err)
+		}
+		return nil
+	}
+	for i := range b.statements {
+		st := &b.statements[i]
+		if _, err := r.c.Exec(st.SQL); err != nil {
+			return r.fail(s, u, st, err)
+		}
+	}
+	return nil
+}
+
+func (r *runner) fail(s revgraph.Step, u *unit, st *scriptStatement, err error) error {
+	if errorsAsRevision(err) {
+		return err
+	}
+	re := &RevisionError{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Err: err}
+	if u != nil {
+		re.Path = u.path
+	}
+	if st != nil {
+		re.Line = st.Line
+		re.Statement = firstLine(st.SQL)
+	}
+	return re
+}
+
+func firstLine(sql string) string {
+	sql = strings.TrimSpace(sql)
+	if i := strings.IndexByte(sql, '\n'); i >= 0 {
+		sql = strings.TrimSpace(sql[:i]) + " …"
+	}
+	const max = 80
+	if len(sql) > max {
+		sql = sql[:max] + "…"
+	}
+	return sql
+}
+
+func (r *runner) versionOp(op revgraph.VersionOp) error {
+	t := r.e.table
+	switch op.Kind {
+	case revgraph.OpInsert:
+		if _, err := r.c.Exec(r.d.InsertHead(t), op.To); err != nil {
+			return fmt.Errorf("version table %s: insert %s: %w", t, op.To, err)
+		}
+		r.heads = append(r.heads, op.To)
+	case revgraph.OpDelete:
+		n, err := r.c.Exec(r.d.DeleteHead(t), op.From)
+		if err != nil {
+			return fmt.Errorf("version table %s: delete %s: %w", t, op.From, err)
+		}
+		if n != 1 {
+			return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, op.From, n)
+		}
+		r.heads = slices.DeleteFunc(r.heads, func(h string) bool { return h == op.From })
+	case revgraph.OpUpdate:
+		n, err := r.c.Exec(r.d.UpdateHead(t), op.To, op.From)
+		if err != nil {
+			return fmt.Errorf("version table %s: update %s to %s: %w", t, op.From, op.To, err)
+		}
+		if n != 1 {
+			return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, op.From, op.To, n)
+		}
+		for i, h := range r.heads {
+			if h == op.From {
+				r.heads[i] = op.To
+			}
+		}
+	}
+	return nil
+}
+
+// commit commits the open transaction, if any, and records what it held.
+func (r *runner) commit() error {
+	if err := r.c.commit(); err != nil {
+		return err
+	}
+	r.res.Applied = append(r.res.Applied, r.pending...)
+	r.pending = r.pending[:0]
+	r.saved = slices.Clone(r.heads)
+	r.res.To = r.saved
+	return nil
+}

@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/retort-sql/retort/revgraph"
+	"github.com/retort-sql/retort/script"
+)
+
+// body is what runs for one direction of one revision: SQL statements from
+// a script, or a Go function.
+type body struct {
+	noTx       bool
+	statements []script.Statement
+	fn         func(Conn) error
+}
+
+// unit is one revision with its upgrade and downgrade bodies. down is nil
+// for an irreversible revision.
+type unit struct {
+	rev      revgraph.Revision
+	path     string
+	up, down *body
+}
+
+func (u *unit) body(d revgraph.Direction) *body {
+	if d == revgraph.Down {
+		return u.down
+	}
+	return u.up
+}
+
+// catalog is the loaded migration set: the graph and each revision's bodies.
+type catalog struct {
+	graph *revgraph.Graph
+	units map[string]*unit
+}
+
+func sectionBody(s *script.Section) *body {
+	if s == nil {
+		return nil
+	}
+	return &body{noTx: s.NoTx, statements: s.Statements}
+}
+
+// loadCatalog reads the scripts and Go revisions of cfg and builds the graph.
+func loadCatalog(cfg *Config) (*catalog, error) {
+	fsys := cfg.Scripts
+	if fsys == nil {
+		fsys = os.DirFS("migrations")
+	}
+	dir := cfg.ScriptDir
+	if dir == "" {
+		dir = "."
+	}
+	var files []*script.File
+	if cfg.Scripts != nil || len(cfg.GoRevisions) == 0 || dirExists(fsys, dir) {
+		var err error
+		files, err = script.Load(fsys, dir)
+		if err != nil {
+			return nil, err
+		}
+	}
+	revs := make([]revgraph.Revision, 0, len(files)+len(cfg.GoRevisions))
+	units := make(map[string]*unit, cap(revs))
+	for _, f := range files {
+		revs = append(revs, f.Revision)
+		units[f.Revision.ID] = &unit{rev: f.Revision, path: f.Path, up: sectionBody(f.Upgrade), down: sectionBody(f.Downgrade)}
+	}
+	var errs []error
+	for i := range cfg.GoRevisions {
+		g := &cfg.GoRevisions[i]
+		rev := g.Revision
+		if rev.Origin == "" {
+			rev.Origin = "go revision " + rev.ID
+		}
+		if g.Up == nil {
+			errs = append(errs, fmt.Errorf("go revision %s: Up is nil", rev.ID))
+			continue
+		}
+		u := &unit{rev: rev, up: &body{noTx: g.UpNoTx, fn: g.Up}}
+		if g.Down != nil {
+			u.down = &body{noTx: g.DownNoTx, fn: g.Down}
+		}
+		revs = append(revs, rev)
+		if _, dup := units[rev.ID]; !dup {
+			units[rev.ID] = u
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	g, err := revgraph.New(revs)
+	if err != nil {
+		return nil, err
+	}
+	return &catalog{graph: g, units: units}, nil
+}
+
+func dirExists(fsys fs.FS, dir string) bool {
+	fi, err := fs.Stat(fsys, dir)
+	return err == nil && fi.IsDir()
+}
+
+type scriptStatement = script.Statement
