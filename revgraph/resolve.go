@@ -96,7 +96,7 @@ func (g *Graph) filterForLineage(targets []rv, checkAgainst string, withDeps boo
 		shares = append(shares, branch)
 	}
 	shares = append(shares, ids...)
-	if len(shares) == 0 {
+	if len(shares) == 0 || len(targets) == 0 {
 		return slices.Clone(targets), nil
 	}
 	against := make([]rv, 0, len(shares))
