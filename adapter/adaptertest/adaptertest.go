@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) adapter.Pool, opts ...Option) {
 		run  func(t *testing.T, p adapter.Pool, o options)
 	}{
 		{"ExecQueryRoundTrip", testRoundTrip},
+		{"ExecScriptWithoutArgs", testExecScript},
 		{"TxCommit", testTxCommit},
 		{"TxRollbackUndoesDDL", testTxRollback},
 		{"VersionTable", testVersionTable},
@@ -197,6 +198,17 @@ func testRoundTrip(t *testing.T, p adapter.Pool, _ options) {
 	lit := queryStrings(t, c, "SELECT "+d.Literal("a'b\\c"))
 	if !slices.Equal(lit, []string{"a'b\\c"}) {
 		t.Fatalf("literal round trip gave %q", lit)
+	}
+}
+
+// Exec without arguments accepts several statements, as a revision body may
+// hold them.
+func testExecScript(t *testing.T, p adapter.Pool, _ options) {
+	c := acquire(t, p)
+	mustExec(t, c, "CREATE TABLE s1 (id INTEGER); INSERT INTO s1 (id) VALUES (1); INSERT INTO s1 (id) VALUES (2)")
+	got := queryStrings(t, c, "SELECT CAST(count(*) AS VARCHAR(10)) FROM s1")
+	if !slices.Equal(got, []string{"2"}) {
+		t.Fatalf("script left %v rows, want 2", got)
 	}
 }
 
