@@ -70,6 +70,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, cat: cat, table: table}
 	switch {
+	case cfg.Offline != nil:
+		if e.dialect, err = offlineDialect(&cfg); err != nil {
+			return nil, err
+		}
 	case cfg.Conn != nil:
 		e.dialect = cfg.Conn.Dialect()
 	case cfg.Pool != nil:
@@ -136,6 +140,9 @@ func (e *Engine) Heads() []string { return e.cat.graph.Heads() }
 func (e *Engine) acquire(ctx context.Context) (adapter.Conn, func(), error) {
 	if e.closed.Load() {
 		return nil, nil, ErrClosed
+	}
+	if e.cfg.Offline != nil {
+		return nil, nil, fmt.Errorf("reading the database: %w", ErrOffline)
 	}
 	if e.cfg.Conn != nil {
 		return e.cfg.Conn, func() {}, nil

@@ -72,6 +72,9 @@ func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result,
 // after the lock is held, from the heads read under it, so that a process
 // that waited for another finds the work done.
 func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
+	if e.cfg.Offline != nil {
+		return e.runOffline(ctx, req)
+	}
 	start := time.Now()
 	if req.kind != runStamp || !req.purge {
 		// Resolve the target against the graph alone first, so that a bad
@@ -121,13 +124,48 @@ func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
 		return r.run(req)
 	})
 	res.Duration = time.Since(start)
+	e.logDone(req, res, err)
+	return res, err
+}
+
+// runOffline writes the SQL a run would execute to Config.Offline. The
+// starting point comes from the target's range ("a:b"); without one an
+// upgrade or stamp starts from base and a downgrade is refused.
+func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
+	start := time.Now()
+	from, to, ranged := splitRange(req.target)
+	if !ranged && req.kind == runDowngrade {
+		return nil, fmt.Errorf("downgrade in offline mode needs a range <from>:<to> (for example head:base): there is no database to read the current revision from")
+	}
+	if to == "" {
+		return nil, fmt.Errorf("offline %s: range %q has no end", req.kind, req.target)
+	}
+	var heads []string
+	if from != "" && from != "base" {
+		var err error
+		if heads, err = e.cat.graph.Resolve(from, nil); err != nil {
+			return nil, err
+		}
+	}
+	req.target = to
+	rec := &recorder{w: e.cfg.Offline, d: e.dialect}
+	res := &Result{}
+	err := RunSync(ctx, rec, func(c Conn) error {
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, offline: rec, start: heads}
+		return r.run(req)
+	})
+	res.Duration = time.Since(start)
+	e.logDone(req, res, err)
+	return res, err
+}
+
+func (e *Engine) logDone(req request, res *Result, err error) {
 	ev := e.cfg.Logger.Info()
 	if err != nil {
 		ev = e.cfg.Logger.Error().Err(err)
 	}
 	ev.Str("command", req.kind.String()).Int("revisions", len(res.Applied)).
 		Strs("from", nonNil(res.From)).Strs("to", nonNil(res.To)).Dur("duration", res.Duration).Msg("done")
-	return res, err
 }
 
 // precheck makes sure the target resolves against the graph, whatever the
@@ -161,6 +199,9 @@ type runner struct {
 	res    *Result
 	shared bool // running inside a caller's transaction
 
+	offline *recorder // non-nil in offline mode
+	start   []string  // offline mode: the version rows to start from
+
 	heads   []string  // version rows as of the last statement run
 	pending []Applied // run in the open transaction, not yet committed
 	saved   []string  // version rows as of the last commit
@@ -173,14 +214,20 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	for _, stmt := range r.d.CreateVersionTable(r.e.table) {
-		if _, err := r.c.Exec(stmt); err != nil {
-			return fmt.Errorf("create version table %s: %w", r.e.table, err)
+	if r.offline == nil || len(r.start) == 0 {
+		for _, stmt := range r.d.CreateVersionTable(r.e.table) {
+			if _, err := r.c.Exec(stmt); err != nil {
+				return fmt.Errorf("create version table %s: %w", r.e.table, err)
+			}
 		}
 	}
-	heads, err := selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
-	if err != nil {
-		return err
+	heads := r.start
+	if r.offline == nil {
+		var err error
+		heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
+		if err != nil {
+			return err
+		}
 	}
 	r.res.From, r.heads, r.saved = heads, slices.Clone(heads), slices.Clone(heads)
 	r.res.To = r.saved
@@ -244,6 +291,9 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 			return r.fail(s, u, nil, err)
 		}
 	}
+	if r.offline != nil {
+		r.offline.comment(r.describe(s, u, stampOnly))
+	}
 	if b != nil {
 		if err := r.execBody(s, u, b); err != nil {
 			return err
@@ -268,8 +318,24 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	return nil
 }
 
+// describe names a step for the comments of an offline script.
+func (r *runner) describe(s revgraph.Step, u *unit, stampOnly bool) string {
+	verb := s.Direction.String()
+	if stampOnly {
+		verb = "stamp"
+	}
+	text := verb + " " + s.Revision.ID
+	if s.Revision.Message != "" {
+		text += " (" + s.Revision.Message + ")"
+	}
+	if u != nil && u.path != "" && !stampOnly {
+		text += " from " + u.path
+	}
+	return strings.ReplaceAll(text, "\n", " ")
+}
+
 func (r *runner) log(a Applied) {
-	r.e.cfg.Logger.Info().Str("revision", a.Revision).Str("message", a.Message).
+	r.e.cfg.Logger.Info().Str("revision", a.Revision).Str("revision_message", a.Message).
 		Str("direction", a.Direction.String()).Dur("duration", a.Duration).Msg(a.Direction.String())
 }
 
