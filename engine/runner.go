@@ -106,7 +106,11 @@ func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
 		}
 	}
 
-	unlock, err := e.dialect.Lock(ctx, conn, e.table)
+	lctx := adapter.WithLockWait(ctx, func(holder string, waited time.Duration) {
+		e.cfg.Logger.Info().Str("table", e.table.String()).Str("holder", holder).
+			Dur("waited", waited).Msg("waiting for the migration lock")
+	})
+	unlock, err := e.dialect.Lock(lctx, conn, e.table)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", e.table, err)
 	}
