@@ -132,6 +132,14 @@ type IdentValidator interface {
 	ValidateIdent(t Ident) error
 }
 
+// Locker serialises migration runs. Every [Dialect] is a Locker (its Lock
+// method); other implementations, such as a lease table for PostgreSQL
+// behind PgBouncer's transaction pooling, replace it through the engine's
+// configuration.
+type Locker interface {
+	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
+}
+
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 

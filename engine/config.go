@@ -47,6 +47,11 @@ type Config struct {
 	// sharing). The engine runs on it and never releases it; inside a
 	// caller's transaction it begins and commits nothing.
 	Conn adapter.Conn
+	// Locker serialises runs across processes; nil means the dialect's own
+	// lock (a PostgreSQL session advisory lock, a lock file for SQLite).
+	// Use postgres.LeaseLocker behind PgBouncer's transaction pooling,
+	// where session advisory locks do not hold.
+	Locker adapter.Locker
 	// Dialect is needed only in offline mode with no URL, Pool or Conn:
 	// "postgres" or "sqlite".
 	Dialect string

@@ -110,7 +110,11 @@ func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
 		e.cfg.Logger.Info().Str("table", e.table.String()).Str("holder", holder).
 			Dur("waited", waited).Msg("waiting for the migration lock")
 	})
-	unlock, err := e.dialect.Lock(lctx, conn, e.table)
+	var locker adapter.Locker = e.dialect
+	if e.cfg.Locker != nil {
+		locker = e.cfg.Locker
+	}
+	unlock, err := locker.Lock(lctx, conn, e.table)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", e.table, err)
 	}
