@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
+	"sync"
 )
 
 // node is the internal form of a revision: edges as indexes into
@@ -25,14 +25,16 @@ type node struct {
 
 // Graph is a validated, immutable revision graph.
 type Graph struct {
-	revs       map[string]*Revision
+	store      []Revision // the revisions, copied
 	nodes      []node
 	ids        map[string]int32 // revision id -> node
 	labelAt    map[string]int32 // declared branch label -> node
-	prefixKeys []string         // ids and labels longer than three characters, sorted
+	prefixOnce sync.Once
+	prefixKeys []string // ids and labels longer than three characters, sorted
 	heads      []int32
 	realHeads  []int32
 	bases      []int32
+	order      []int32 // parents and dependencies before children
 }
 
 // New builds and validates a graph. Every problem found is reported, joined
@@ -40,37 +42,51 @@ type Graph struct {
 // files matters to Alembic: it breaks ties in Heads, Bases and History.
 func New(revs []Revision) (*Graph, error) {
 	g := &Graph{
-		revs:    make(map[string]*Revision, len(revs)),
+		store:   make([]Revision, 0, len(revs)),
 		nodes:   make([]node, 0, len(revs)),
 		ids:     make(map[string]int32, len(revs)),
 		labelAt: map[string]int32{},
 	}
 	var errs []error
-	dups := map[string][]string{}
+	var dups map[string][]string
 	var dupOrder []string
-	origins := map[string]string{}
+	total := 0
 	for i := range revs {
-		r := revs[i]
+		total += len(revs[i].Down) + len(revs[i].DependsOn) + len(revs[i].BranchLabels)
+	}
+	arena := make([]string, 0, total)
+	clone := func(xs []string) []string {
+		if len(xs) == 0 {
+			return nil
+		}
+		k := len(arena)
+		arena = append(arena, xs...)
+		return arena[k:len(arena):len(arena)]
+	}
+	for i := range revs {
+		r := &revs[i]
 		if why := badIdent(r.ID); why != "" {
 			errs = append(errs, &InvalidError{Revision: where(r.ID, r.Origin), Reason: why})
 			continue
 		}
-		if _, ok := g.ids[r.ID]; ok {
+		if j, ok := g.ids[r.ID]; ok {
+			if dups == nil {
+				dups = map[string][]string{}
+			}
 			if len(dups[r.ID]) == 0 {
 				dupOrder = append(dupOrder, r.ID)
-				dups[r.ID] = append(dups[r.ID], origins[r.ID])
+				dups[r.ID] = append(dups[r.ID], g.store[j].Origin)
 			}
 			dups[r.ID] = append(dups[r.ID], r.Origin)
 			continue
 		}
-		cp := r
-		cp.Down = slices.Clone(r.Down)
-		cp.DependsOn = slices.Clone(r.DependsOn)
-		cp.BranchLabels = slices.Clone(r.BranchLabels)
+		cp := *r
+		cp.Down = clone(r.Down)
+		cp.DependsOn = clone(r.DependsOn)
+		cp.BranchLabels = clone(r.BranchLabels)
 		g.ids[r.ID] = int32(len(g.nodes))
-		origins[r.ID] = r.Origin
-		g.nodes = append(g.nodes, node{rev: &cp})
-		g.revs[r.ID] = &cp
+		g.store = append(g.store, cp)
+		g.nodes = append(g.nodes, node{rev: &g.store[len(g.store)-1]})
 	}
 	for _, id := range dupOrder {
 		errs = append(errs, &DuplicateError{ID: id, Origins: dups[id]})
@@ -78,12 +94,10 @@ func New(revs []Revision) (*Graph, error) {
 	// Branch labels.
 	for i := range g.nodes {
 		r := g.nodes[i].rev
-		seen := map[string]bool{}
-		for _, l := range r.BranchLabels {
-			if seen[l] {
+		for k, l := range r.BranchLabels {
+			if slices.Contains(r.BranchLabels[:k], l) {
 				continue
 			}
-			seen[l] = true
 			if why := badIdent(l); why != "" {
 				errs = append(errs, &LabelError{Label: l, Revisions: []string{where(r.ID, r.Origin)}, Reason: "is invalid (" + why + ")"})
 				continue
@@ -104,9 +118,13 @@ func New(revs []Revision) (*Graph, error) {
 		}
 	}
 	// Parents and dependencies.
+	edges := make([]int32, 0, total)
+	nextCount := make([]int32, len(g.nodes))
+	depChildren := false
 	for i := range g.nodes {
 		n := &g.nodes[i]
 		r := n.rev
+		k := len(edges)
 		for _, d := range r.Down {
 			j, ok := g.ids[d]
 			if !ok {
@@ -114,13 +132,16 @@ func New(revs []Revision) (*Graph, error) {
 				continue
 			}
 			if j == int32(i) {
-				errs = append(errs, &CycleError{Revisions: []string{r.ID}})
+				errs = append(errs, &CycleError{Revisions: []string{where(r.ID, r.Origin)}})
 				continue
 			}
-			if !slices.Contains(n.down, j) {
-				n.down = append(n.down, j)
+			if !slices.Contains(edges[k:], j) {
+				edges = append(edges, j)
+				nextCount[j]++
 			}
 		}
+		n.down = edges[k:len(edges):len(edges)]
+		k = len(edges)
 		for _, d := range r.DependsOn {
 			j, ok := g.ids[d]
 			if !ok {
@@ -131,32 +152,56 @@ func New(revs []Revision) (*Graph, error) {
 				continue
 			}
 			if j == int32(i) {
-				errs = append(errs, &CycleError{Revisions: []string{r.ID}, ThroughDependsOn: true})
+				errs = append(errs, &CycleError{Revisions: []string{where(r.ID, r.Origin)}, ThroughDependsOn: true})
 				continue
 			}
-			if !slices.Contains(n.deps, j) {
-				n.deps = append(n.deps, j)
+			if !slices.Contains(edges[k:], j) {
+				edges = append(edges, j)
+				if !slices.Contains(n.down, j) {
+					depChildren = true
+				}
 			}
 		}
+		n.deps = edges[k:len(edges):len(edges)]
 		n.hasDeps = len(r.DependsOn) > 0
 	}
 	// Children, in declaration order of the children.
+	kids := make([]int32, 0, len(edges))
 	for i := range g.nodes {
-		n := &g.nodes[i]
-		for _, d := range n.down {
+		c := int(nextCount[i])
+		g.nodes[i].next = kids[len(kids) : len(kids) : len(kids)+c]
+		kids = kids[:len(kids)+c]
+	}
+	for i := range g.nodes {
+		for _, d := range g.nodes[i].down {
 			g.nodes[d].next = append(g.nodes[d].next, int32(i))
-			g.nodes[d].allNext = append(g.nodes[d].allNext, int32(i))
 		}
-		for _, d := range n.deps {
-			if !slices.Contains(n.down, d) {
-				g.nodes[d].allNext = append(g.nodes[d].allNext, int32(i))
+	}
+	for i := range g.nodes {
+		g.nodes[i].allNext = g.nodes[i].next
+	}
+	if depChildren {
+		for i := range g.nodes {
+			n := &g.nodes[i]
+			for _, d := range n.deps {
+				if !slices.Contains(n.down, d) {
+					p := &g.nodes[d]
+					if len(p.allNext) == len(p.next) {
+						p.allNext = slices.Clip(slices.Clone(p.next))
+					}
+					p.allNext = append(p.allNext, int32(i))
+				}
 			}
 		}
 	}
-	if c := g.findCycle(false); c != nil {
+	if order, c := g.findCycle(false); c != nil {
 		errs = append(errs, c)
-	} else if c := g.findCycle(true); c != nil {
+	} else if !depChildren {
+		g.order = order
+	} else if order, c := g.findCycle(true); c != nil {
 		errs = append(errs, c)
+	} else {
+		g.order = order
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -175,18 +220,26 @@ func New(revs []Revision) (*Graph, error) {
 	}
 	g.normalize()
 	g.spreadLabels()
-	for k := range g.ids {
-		if len(k) > 3 {
-			g.prefixKeys = append(g.prefixKeys, k)
-		}
-	}
-	for k := range g.labelAt {
-		if len(k) > 3 {
-			g.prefixKeys = append(g.prefixKeys, k)
-		}
-	}
-	sort.Strings(g.prefixKeys)
 	return g, nil
+}
+
+// prefixIndex returns the sorted ids and labels that prefixes may match,
+// built on first use.
+func (g *Graph) prefixIndex() []string {
+	g.prefixOnce.Do(func() {
+		for k := range g.ids {
+			if len(k) > 3 {
+				g.prefixKeys = append(g.prefixKeys, k)
+			}
+		}
+		for k := range g.labelAt {
+			if len(k) > 3 {
+				g.prefixKeys = append(g.prefixKeys, k)
+			}
+		}
+		sort.Strings(g.prefixKeys)
+	})
+	return g.prefixKeys
 }
 
 // badIdent says what is wrong with a revision id or label, or "".
@@ -194,57 +247,48 @@ func badIdent(s string) string {
 	if s == "" {
 		return "empty identifier"
 	}
-	if i := strings.IndexAny(s, "@-+:, \t\r\n"); i >= 0 {
-		return fmt.Sprintf("character %q is not allowed", s[i])
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '@', '-', '+', ':', ',', ' ', '\t', '\r', '\n':
+			return fmt.Sprintf("character %q is not allowed", s[i])
+		}
 	}
 	return ""
 }
 
 // findCycle runs Kahn's algorithm over down_revision edges (and depends_on
-// edges when withDeps) and reports the revisions left on or between cycles.
-func (g *Graph) findCycle(withDeps bool) error {
+// edges when withDeps). It returns the order found, or the revisions left
+// on or between cycles.
+func (g *Graph) findCycle(withDeps bool) ([]int32, error) {
 	n := len(g.nodes)
+	kidsOf := func(i int32) []int32 {
+		if withDeps {
+			return g.nodes[i].allNext
+		}
+		return g.nodes[i].next
+	}
 	indeg := make([]int32, n)
 	for i := range g.nodes {
-		indeg[i] = int32(len(g.nodes[i].down))
-		if withDeps {
-			indeg[i] = int32(len(g.nodes[i].allNext)) // placeholder, fixed below
+		for _, c := range kidsOf(int32(i)) {
+			indeg[c]++
 		}
 	}
-	if withDeps {
-		for i := range g.nodes {
-			indeg[i] = 0
-		}
-		for i := range g.nodes {
-			for _, c := range g.nodes[i].allNext {
-				indeg[c]++
-			}
-		}
-	}
-	queue := make([]int32, 0, n)
+	order := make([]int32, 0, n)
 	for i := range indeg {
 		if indeg[i] == 0 {
-			queue = append(queue, int32(i))
+			order = append(order, int32(i))
 		}
 	}
-	done := 0
-	for len(queue) > 0 {
-		x := queue[len(queue)-1]
-		queue = queue[:len(queue)-1]
-		done++
-		kids := g.nodes[x].next
-		if withDeps {
-			kids = g.nodes[x].allNext
-		}
-		for _, c := range kids {
+	for k := 0; k < len(order); k++ {
+		for _, c := range kidsOf(order[k]) {
 			indeg[c]--
 			if indeg[c] == 0 {
-				queue = append(queue, c)
+				order = append(order, c)
 			}
 		}
 	}
-	if done == n {
-		return nil
+	if len(order) == n {
+		return order, nil
 	}
 	// Peel off the revisions that merely hang below a cycle: keep only
 	// those with a child that is still left.
@@ -258,12 +302,8 @@ func (g *Graph) findCycle(withDeps bool) error {
 			if !left[i] {
 				continue
 			}
-			kids := g.nodes[i].next
-			if withDeps {
-				kids = g.nodes[i].allNext
-			}
 			keep := false
-			for _, c := range kids {
+			for _, c := range kidsOf(int32(i)) {
 				if left[c] {
 					keep = true
 					break
@@ -282,43 +322,14 @@ func (g *Graph) findCycle(withDeps bool) error {
 			ids = append(ids, where(r.ID, r.Origin))
 		}
 	}
-	return &CycleError{Revisions: ids, ThroughDependsOn: withDeps}
-}
-
-// topoOrder returns every node with all its normDown/down/deps before it.
-func (g *Graph) topoOrder() []int32 {
-	n := len(g.nodes)
-	indeg := make([]int32, n)
-	for i := range g.nodes {
-		indeg[i] = int32(len(g.nodes[i].down))
-		for _, d := range g.nodes[i].deps {
-			if !slices.Contains(g.nodes[i].down, d) {
-				indeg[i]++
-			}
-		}
-	}
-	order := make([]int32, 0, n)
-	for i := range indeg {
-		if indeg[i] == 0 {
-			order = append(order, int32(i))
-		}
-	}
-	for k := 0; k < len(order); k++ {
-		for _, c := range g.nodes[order[k]].allNext {
-			indeg[c]--
-			if indeg[c] == 0 {
-				order = append(order, c)
-			}
-		}
-	}
-	return order
+	return nil, &CycleError{Revisions: ids, ThroughDependsOn: withDeps}
 }
 
 // normalize drops from each revision's dependencies those that one of its
 // down_revision ancestors already depends on, and computes normDown and
 // the generation numbers.
 func (g *Graph) normalize() {
-	order := g.topoOrder()
+	order := g.order
 	n := len(g.nodes)
 	depBelow := make([]bool, n) // this node or a versioned ancestor has deps
 	for _, x := range order {
@@ -434,7 +445,13 @@ func (g *Graph) spreadLabels() {
 func (g *Graph) Len() int { return len(g.nodes) }
 
 // Get returns the revision with exactly this id.
-func (g *Graph) Get(id string) (*Revision, bool) { r, ok := g.revs[id]; return r, ok }
+func (g *Graph) Get(id string) (*Revision, bool) {
+	i, ok := g.ids[id]
+	if !ok {
+		return nil, false
+	}
+	return g.nodes[i].rev, true
+}
 
 func (g *Graph) idsOf(xs []int32) []string {
 	out := make([]string, len(xs))

@@ -307,9 +307,12 @@ func (g *Graph) revisionOps(t *versionTable, x rv, up bool) ([]VersionOp, error)
 		return ops, add(t.insert(id))
 	}
 	if up && len(down) > 1 && len(heldDown()) > 1 {
+		// Alembic also tries to remove parents that are not rows (a
+		// dependency already implied by another parent) and crashes;
+		// only rows are replaced here.
 		var from []string
 		for _, d := range nd.normDown {
-			if !g.inAncestryOfRows(d, t.rows, inDown) {
+			if t.has(g.id(d)) && !g.inAncestryOfRows(d, t.rows, inDown) {
 				from = append(from, g.id(d))
 			}
 		}
@@ -444,6 +447,15 @@ func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error
 	}
 	if len(dests) == 0 {
 		dests = []rv{rvNone}
+	}
+	// Alembic stamps a revision named twice (two heads walking down to
+	// one revision) twice and crashes; once is enough.
+	dests = slices.Compact(dests)
+	for i := 0; i < len(dests); i++ {
+		if slices.Contains(dests[:i], dests[i]) {
+			dests = slices.Delete(dests, i, i+1)
+			i--
+		}
 	}
 	t := &versionTable{rows: slices.Clone(heads)}
 	p := &Plan{From: slices.Clone(current), StampOnly: true, Purge: purge}

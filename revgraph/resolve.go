@@ -245,10 +245,11 @@ func strconvQuote(s string) string { return strconv.Quote(s) }
 // prefixMatches lists the ids and labels longer than three characters that
 // start with p.
 func (g *Graph) prefixMatches(p string) []string {
-	i := sort_search(g.prefixKeys, p)
+	keys := g.prefixIndex()
+	i := sort_search(keys, p)
 	var out []string
-	for ; i < len(g.prefixKeys) && strings.HasPrefix(g.prefixKeys[i], p); i++ {
-		out = append(out, g.prefixKeys[i])
+	for ; i < len(keys) && strings.HasPrefix(keys[i], p); i++ {
+		out = append(out, keys[i])
 	}
 	return out
 }

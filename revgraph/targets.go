@@ -431,3 +431,17 @@ func (g *Graph) Current(rows []string) ([]string, error) {
 	}
 	return g.idsOf(all), nil
 }
+
+// ancestorsOf lists the revisions rows name and all their ancestors
+// (depends_on included), in declaration order.
+func (g *Graph) ancestorsOf(rows []string) ([]string, error) {
+	revs, err := g.getRevisionsList(rows)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := g.ancestorList(revs)
+	if err != nil {
+		return nil, err
+	}
+	return g.idsOf(xs), nil
+}

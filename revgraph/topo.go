@@ -2,7 +2,6 @@ package revgraph
 
 import (
 	"container/heap"
-	"fmt"
 	"sort"
 )
 
@@ -92,7 +91,22 @@ func (g *Graph) topoSort(todo []bool, count int, heads []rv) ([]int32, error) {
 	}
 	out := make([]int32, 0, count)
 	idx := 0
-	for len(cur) > 0 {
+	for {
+		if len(cur) == 0 {
+			if len(out) == count {
+				break
+			}
+			// Alembic fails an assertion here: some revisions of the range
+			// are reachable only through revisions outside it. Continue
+			// from the newest of them instead.
+			cur = g.tips(todo)
+			exps = exps[:0]
+			for _, h := range cur {
+				inCur[h] = true
+				exps = append(exps, newExplorer(g, h))
+			}
+			idx = 0
+		}
 		cand := cur[idx]
 		switched := false
 		for j := range cur {
@@ -139,14 +153,27 @@ func (g *Graph) topoSort(todo []bool, count int, heads []rv) ([]int32, error) {
 			}
 		}
 	}
-	if len(out) != count {
-		var left []string
-		for i, in := range todo {
-			if in {
-				left = append(left, g.id(rv(i)))
+	return out, nil
+}
+
+// tips lists the revisions of todo that no other revision of todo has as a
+// parent or dependency, in declaration order.
+func (g *Graph) tips(todo []bool) []int32 {
+	var out []int32
+	for i, in := range todo {
+		if !in {
+			continue
+		}
+		tip := true
+		for _, c := range g.nodes[i].allNext {
+			if todo[c] {
+				tip = false
+				break
 			}
 		}
-		return nil, &RangeError{Reason: fmt.Sprintf("revisions %s cannot be reached from the requested heads", joinIDs(left))}
+		if tip {
+			out = append(out, int32(i))
+		}
 	}
-	return out, nil
+	return out
 }
