@@ -210,6 +210,9 @@ func TestGraphCommandsJSON(t *testing.T) {
 		}
 	})
 	t.Run("show several is an error", func(t *testing.T) {
+		if r := run(t, nil, "revision", "--head", "base", "-m", "other base", "--rev-id", "777777777777"); r.code != 0 {
+			t.Fatalf("second base: exit %d: %s", r.code, r.stderr)
+		}
 		r := run(t, nil, "show", "heads", "--json")
 		if r.code != cli.ExitFailure || !strings.Contains(r.stderr, "exactly one revision") {
 			t.Errorf("exit %d, stderr %q", r.code, r.stderr)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -79,7 +80,7 @@ func Main(ctx context.Context, args []string, opts Options) int {
 	}
 	a := &app{opts: opts}
 	root := a.newRoot()
-	root.SetArgs(args)
+	root.SetArgs(relativeTargetsLast(args))
 	root.SetOut(opts.Stdout)
 	root.SetErr(opts.Stderr)
 	_, err := root.ExecuteContextC(ctx)
@@ -106,6 +107,52 @@ func Main(ctx context.Context, args []string, opts Options) int {
 		}
 	}
 	return ExitFailure
+}
+
+// valueFlags are the flags that take a value in the next argument.
+var valueFlags = map[string]bool{
+	"--config": true, "--dir": true, "--url": true, "--version-table": true, "--tx-mode": true,
+	"--log-format": true, "--log-level": true, "-m": true, "--message": true, "--head": true,
+	"--branch-label": true, "--depends-on": true, "--rev-id": true, "-r": true, "--rev-range": true,
+}
+
+// relativeTargetsLast lets a relative target such as -1 be written as a
+// plain argument (`migrate downgrade -1`), as Alembic allows: each one that
+// is not a flag's value moves after a "--", where it cannot be taken for a
+// flag.
+func relativeTargetsLast(args []string) []string {
+	var rest, targets []string
+	for i, arg := range args {
+		if arg == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		if isRelative(arg) && (i == 0 || !valueFlags[args[i-1]]) {
+			targets = append(targets, arg)
+			continue
+		}
+		rest = append(rest, arg)
+	}
+	if len(targets) == 0 {
+		return args
+	}
+	if !slices.Contains(rest, "--") {
+		rest = append(rest, "--")
+	}
+	return append(rest, targets...)
+}
+
+// isRelative reports whether arg is "-N".
+func isRelative(arg string) bool {
+	if len(arg) < 2 || arg[0] != '-' {
+		return false
+	}
+	for _, c := range arg[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // signalExitCode maps the cancel cause that signal.NotifyContext sets
