@@ -87,7 +87,7 @@ func Main(ctx context.Context, args []string, opts Options) int {
 	if err == nil {
 		return ExitOK
 	}
-	msg := a.redact(err.Error())
+	msg := oneLine(a.redact(err.Error()))
 	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
 
 	var ue *usageError
@@ -107,6 +107,19 @@ func Main(ctx context.Context, args []string, opts Options) int {
 		}
 	}
 	return ExitFailure
+}
+
+// oneLine joins the lines of a multi-line error (errors.Join, driver
+// messages) with "; " so that a failure prints exactly one line.
+func oneLine(msg string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, strings.TrimSuffix(l, ":"))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // valueFlags are the flags that take a value in the next argument.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -171,6 +172,9 @@ func (a *app) openEngine(ctx context.Context) (*engine.Engine, error) {
 	a.log.Debug().Str("url", d.Redacted()).Str("url_source", a.set.URLSource).Str("dir", a.set.Dir).Msg("opening database")
 	e, err := engine.Open(ctx, cfg)
 	if err != nil {
+		if strings.Contains(err.Error(), d.Redacted()) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
 	}
 	return e, nil
