@@ -398,7 +398,7 @@ def states(rm, sd, rng, revs):
         out.append(hs)
     cands = [r["id"] for r in revs]
     rng.shuffle(cands)
-    for t in cands[:4]:
+    for t in cands[:3]:
         res = q_upgrade(sd, [], t)
         if res["ok"] and res["result"]["to"] not in out:
             out.append(res["result"]["to"])
@@ -438,24 +438,29 @@ def graph_cases(name, revs, rng, full=True):
     sts = states(rm, sd, rng, revs)
     ts = targets(revs, rng)
     for rows in sts:
-        sample = ts if full else rng.sample(ts, min(len(ts), 10))
+        sample = ts if full else rng.sample(ts, min(len(ts), 5))
         for t in sample:
             cases.append({"op": "upgrade", "rows": rows, "target": t, **q_upgrade(sd, rows, t)})
             cases.append({"op": "downgrade", "rows": rows, "target": t, **q_downgrade(sd, rows, t)})
-        for t in rng.sample(ts, min(len(ts), 6)):
+        for t in rng.sample(ts, min(len(ts), 6 if full else 3)):
             cases.append({"op": "resolve", "rows": rows, "target": t, **q_resolve(rm, rows, t)})
             cases.append({"op": "stamp", "rows": rows, "target": t, **q_stamp(sd, rows, t, False)})
         pt = rng.choice(ts)
         cases.append({"op": "stamp_purge", "rows": rows, "target": pt, **q_stamp(sd, rows, pt, True)})
         cases.append({"op": "current", "rows": rows, **q_current(sd, rows)})
-        ranges = [None, ":current", "current:", "base:", ":heads", "-1:", ":" + "head", "x"]
-        ids_ = [r["id"] for r in revs]
-        for _ in range(4):
-            if ids_:
-                a, b = rng.choice(ids_), rng.choice(ids_)
-                ranges += ["%s:%s" % (a, b), "%s:" % a, ":%s" % b]
-        for rg in dict.fromkeys(ranges):
+        for rg in (":current", "current:", "-1:current"):
             cases.append({"op": "history", "rows": rows, "target": rg, **q_history(sd, rows, rg)})
+    ranges = [None, "base:", ":heads", "-1:", ":head", "x", "heads:", ":base", "a:b:c"]
+    ids_ = [r["id"] for r in revs]
+    labels = sorted({l for r in revs for l in r["labels"]})
+    for _ in range(10 if full else 4):
+        if ids_:
+            a, b = rng.choice(ids_), rng.choice(ids_)
+            ranges += ["%s:%s" % (a, b), "%s:" % a, ":%s" % b, "%s:%s@head" % (a, b)]
+    for l in labels:
+        ranges += ["%s@base:%s@head" % (l, l), ":%s@head" % l, "%s@base:" % l]
+    for rg in dict.fromkeys(ranges):
+        cases.append({"op": "history", "rows": [], "target": rg, **q_history(sd, [], rg)})
     g["cases"] = cases
     return g
 
@@ -468,7 +473,7 @@ def main():
         res = run(lambda: structure(*build(revs)))
         invalid.append({"name": name, "revisions": revs, "alembic": res})
     rand = []
-    for k in range(110):
+    for k in range(120):
         revs = random_graph(rng)
         rand.append(graph_cases("random%03d" % k, revs, rng, full=False))
     for fname, data in (("hand.json", hand), ("invalid.json", invalid), ("random.json", rand)):
