@@ -194,6 +194,9 @@ type RelativeError struct {
 }
 
 func (e *RelativeError) Error() string {
+	if strings.HasPrefix(e.Reason, "didn't") {
+		return fmt.Sprintf("relative revision %s %s", e.Spec, e.Reason)
+	}
 	return fmt.Sprintf("relative revision %s: %s", e.Spec, e.Reason)
 }
 

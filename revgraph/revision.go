@@ -77,3 +77,28 @@ type Plan struct {
 	// the steps run.
 	Purge bool
 }
+
+func (k OpKind) String() string {
+	switch k {
+	case OpInsert:
+		return "insert"
+	case OpDelete:
+		return "delete"
+	case OpUpdate:
+		return "update"
+	}
+	return "unknown"
+}
+
+// String renders the operation as "insert X", "delete X" or "update X -> Y".
+func (o VersionOp) String() string {
+	switch o.Kind {
+	case OpInsert:
+		return "insert " + o.To
+	case OpDelete:
+		return "delete " + o.From
+	case OpUpdate:
+		return "update " + o.From + " -> " + o.To
+	}
+	return "unknown"
+}

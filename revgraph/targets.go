@@ -60,7 +60,7 @@ func tooShort(relStr string, n int) error {
 	if n < 0 {
 		n = -n
 	}
-	return &RelativeError{Spec: relStr, Reason: "relative revision " + relStr + " didn't produce " + strconv.Itoa(n) + " migrations"}
+	return &RelativeError{Spec: relStr, Reason: "didn't produce " + strconv.Itoa(n) + " migrations"}
 }
 
 // parseUpgradeTarget resolves an upgrade target relative to current.
