@@ -3,11 +3,15 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
 	"github.com/retort-sql/retort/engine"
@@ -30,22 +34,25 @@ func TestCancelInterruptsRunningRevision(t *testing.T) {
 		for _, tc := range []struct {
 			name string
 			mode engine.TxMode
-			ctx  func() (context.Context, context.CancelFunc)
 			want error
 		}{
-			{"cancel/per-run", engine.TxPerRun, func() (context.Context, context.CancelFunc) {
-				ctx, cancel := context.WithCancel(t.Context())
-				time.AfterFunc(200*time.Millisecond, cancel)
-				return ctx, cancel
-			}, context.Canceled},
-			{"deadline/per-revision", engine.TxPerRevision, func() (context.Context, context.CancelFunc) {
-				return context.WithTimeout(t.Context(), 200*time.Millisecond)
-			}, context.DeadlineExceeded},
+			{"cancel/per-run", engine.TxPerRun, context.Canceled},
+			{"deadline/per-revision", engine.TxPerRevision, context.DeadlineExceeded},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				e := open(t, db, slowFS(db), func(c *engine.Config) { c.TxMode = tc.mode })
-				ctx, cancel := tc.ctx()
-				defer cancel()
+				// The clock starts when fast1 is done, so that the interrupt
+				// lands in slow2's slow statement however loaded the machine.
+				ctx := newTriggerCtx(t.Context(), tc.want)
+				var once sync.Once
+				hook := zerolog.HookFunc(func(_ *zerolog.Event, _ zerolog.Level, msg string) {
+					if msg == "upgrade" {
+						once.Do(func() { time.AfterFunc(200*time.Millisecond, ctx.fire) })
+					}
+				})
+				e := open(t, db, slowFS(db), func(c *engine.Config) {
+					c.TxMode = tc.mode
+					c.Logger = zerolog.New(io.Discard).Hook(hook)
+				})
 				start := time.Now()
 				res, err := e.Upgrade(ctx, "head")
 				elapsed := time.Since(start)
@@ -86,6 +93,37 @@ func TestCancelInterruptsRunningRevision(t *testing.T) {
 			})
 		}
 	})
+}
+
+// triggerCtx is a context that ends, with a chosen error, when fire is
+// called: a cancel or a deadline that starts counting at a moment the test
+// picks.
+type triggerCtx struct {
+	context.Context
+	once sync.Once
+	done chan struct{}
+	err  error
+	set  atomic.Bool
+}
+
+func newTriggerCtx(parent context.Context, err error) *triggerCtx {
+	return &triggerCtx{Context: parent, done: make(chan struct{}), err: err}
+}
+
+func (c *triggerCtx) fire() {
+	c.once.Do(func() {
+		c.set.Store(true)
+		close(c.done)
+	})
+}
+
+func (c *triggerCtx) Done() <-chan struct{} { return c.done }
+
+func (c *triggerCtx) Err() error {
+	if c.set.Load() {
+		return c.err
+	}
+	return nil
 }
 
 func equalRows(a, b []string) bool {

@@ -64,6 +64,15 @@ type Config struct {
 	// VersionTable is the version table's name; "schema.table" is allowed.
 	// Empty means "migrate_version".
 	VersionTable string
+	// HistoryTable is the history table's name ("schema.table" allowed).
+	// Empty means "migrate_history" in the version table's schema.
+	HistoryTable string
+	// AllowDrift lets Upgrade run although applied revisions were edited or
+	// removed from the scripts (see DriftError).
+	AllowDrift bool
+	// Resume continues an interrupted transaction=false section from the
+	// statement after the last one that completed (see InterruptedError).
+	Resume bool
 	// TxMode groups revisions into transactions; the zero value is TxPerRun.
 	TxMode TxMode
 	// Logger receives one event per revision and a summary; the zero value

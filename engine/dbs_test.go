@@ -167,3 +167,15 @@ func sqlFile(rev, down, up, downSQL string) *fstest.MapFile {
 	}
 	return &fstest.MapFile{Data: []byte(s)}
 }
+
+func asInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	}
+	return -1
+}

@@ -29,13 +29,14 @@ const DefaultVersionTable = "migrate_version"
 // engine runs on a caller's shared connection (Config.Conn), calls must not
 // overlap, as the connection itself is single-goroutine.
 type Engine struct {
-	cfg     Config
-	cat     *catalog
-	table   adapter.Ident
-	dialect adapter.Dialect
-	pool    adapter.Pool // nil when running on cfg.Conn or offline
-	ownPool bool
-	closed  atomic.Bool
+	cfg          Config
+	cat          *catalog
+	table        adapter.Ident
+	historyTable adapter.Ident
+	dialect      adapter.Dialect
+	pool         adapter.Pool // nil when running on cfg.Conn or offline
+	ownPool      bool
+	closed       atomic.Bool
 }
 
 // Applied is one revision that a run applied or reverted.
@@ -68,7 +69,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, cat: cat, table: table}
+	hist, err := ParseTableName(cfg.HistoryTable, DefaultHistoryTable)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.HistoryTable == "" {
+		hist.Schema = table.Schema
+	}
+	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist}
 	switch {
 	case cfg.Offline != nil:
 		if e.dialect, err = offlineDialect(&cfg); err != nil {
@@ -263,12 +271,29 @@ func (e *Engine) History(ctx context.Context, rangeSpec string) ([]*revgraph.Rev
 	return e.cat.graph.History(rangeSpec, rows)
 }
 
-// Check returns nil when the database is at the graph's heads, and a
-// [*NotAtHeadError] (matching [ErrNotAtHead]) listing what is pending
-// otherwise.
+// Check returns nil when the database is at the graph's heads and matches
+// the scripts. Otherwise it returns an [*InterruptedError] for an
+// interrupted transaction=false section, a [*DriftError] for applied
+// revisions that were edited or removed, or a [*NotAtHeadError] (matching
+// [ErrNotAtHead]) listing what is pending.
 func (e *Engine) Check(ctx context.Context) error {
-	rows, err := e.versionRows(ctx)
+	conn, release, err := e.acquire(ctx)
 	if err != nil {
+		return err
+	}
+	defer release()
+	rows, _, err := readHeads(ctx, conn, e.dialect, e.table)
+	if err != nil {
+		return err
+	}
+	hist, err := readHistory(ctx, conn, e.history())
+	if err != nil {
+		return err
+	}
+	if ie := e.interrupted(hist); ie != nil {
+		return ie
+	}
+	if err := e.drift(rows, hist); err != nil {
 		return err
 	}
 	plan, err := e.cat.graph.Upgrade(rows, "heads")

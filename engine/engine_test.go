@@ -42,7 +42,7 @@ func TestUpgradeDowngradeRoundTrip(t *testing.T) {
 			if got := db.versionRows(t); !slices.Equal(got, []string{"c3"}) {
 				t.Fatalf("version rows %v, want [c3]", got)
 			}
-			if got := db.tables(t); !slices.Equal(got, []string{"migrate_version", "t_a", "t_b", "t_c"}) {
+			if got := db.tables(t); !slices.Equal(got, []string{"migrate_history", "migrate_version", "t_a", "t_b", "t_c"}) {
 				t.Fatalf("tables %v", got)
 			}
 			cur, err := e.Current(t.Context())
@@ -69,7 +69,7 @@ func TestUpgradeDowngradeRoundTrip(t *testing.T) {
 			if got := db.versionRows(t); len(got) != 0 {
 				t.Fatalf("version rows after downgrade base: %v", got)
 			}
-			if got := db.tables(t); !slices.Equal(got, []string{"migrate_version"}) {
+			if got := db.tables(t); !slices.Equal(got, []string{"migrate_history", "migrate_version"}) {
 				t.Fatalf("tables after downgrade base: %v", got)
 			}
 		}

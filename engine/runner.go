@@ -96,11 +96,22 @@ func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
 			return nil, err
 		}
 		if exists {
+			// A plan error (say, a version row the scripts lost) is
+			// reported by the locked path, which checks drift first.
 			plan, err := req.plan(e.cat.graph, heads)
-			if err != nil {
-				return nil, err
-			}
-			if len(plan.Steps) == 0 {
+			if err == nil && len(plan.Steps) == 0 {
+				hist, err := readHistory(ctx, conn, e.history())
+				if err != nil {
+					return nil, err
+				}
+				if ie := e.interrupted(hist); ie != nil {
+					return nil, ie
+				}
+				if !e.cfg.AllowDrift {
+					if err := e.drift(heads, hist); err != nil {
+						return nil, err
+					}
+				}
 				return &Result{From: heads, To: heads, Duration: time.Since(start)}, nil
 			}
 		}
@@ -207,8 +218,9 @@ type runner struct {
 	res    *Result
 	shared bool // running inside a caller's transaction
 
-	offline *recorder // non-nil in offline mode
-	start   []string  // offline mode: the version rows to start from
+	resume  *HistoryEntry // the interrupted section to resume, if any
+	offline *recorder     // non-nil in offline mode
+	start   []string      // offline mode: the version rows to start from
 
 	heads   []string  // version rows as of the last statement run
 	pending []Applied // run in the open transaction, not yet committed
@@ -222,11 +234,15 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
+	hs := r.e.history()
 	if r.offline == nil || len(r.start) == 0 {
 		for _, stmt := range r.d.CreateVersionTable(r.e.table) {
 			if _, err := r.c.Exec(stmt); err != nil {
 				return fmt.Errorf("create version table %s: %w", r.e.table, err)
 			}
+		}
+		if _, err := r.c.Exec(hs.create()); err != nil {
+			return fmt.Errorf("create history table %s: %w", hs.t, err)
 		}
 	}
 	heads := r.start
@@ -234,6 +250,13 @@ func (r *runner) run(req request) error {
 		var err error
 		heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
 		if err != nil {
+			return err
+		}
+		hist, err := readHistory(r.c.ctx, r.c.querier(), hs)
+		if err != nil {
+			return err
+		}
+		if err := r.guard(req, heads, hist); err != nil {
 			return err
 		}
 	}
@@ -247,6 +270,11 @@ func (r *runner) run(req request) error {
 	if err := r.check(plan); err != nil {
 		return err
 	}
+	if req.kind == runStamp {
+		if _, err := r.c.Exec(hs.markStamped()); err != nil {
+			return fmt.Errorf("history table %s: %w", hs.t, err)
+		}
+	}
 	if req.kind == runStamp && req.purge {
 		if _, err := r.c.Exec("DELETE FROM " + r.d.QuoteIdent(r.e.table)); err != nil {
 			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
@@ -258,7 +286,30 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
+	if r.resume != nil {
+		return fmt.Errorf("resume: the plan does not run %s of %s; downgrade or stamp instead", r.resume.Direction, r.resume.Revision)
+	}
 	return r.commit()
+}
+
+// guard refuses to run over an interrupted transaction=false section (unless
+// resuming it, or stamping) and, for an upgrade, over drift.
+func (r *runner) guard(req request, heads []string, hist []HistoryEntry) error {
+	if ie := r.e.interrupted(hist); ie != nil && req.kind != runStamp {
+		if !r.e.cfg.Resume {
+			return ie
+		}
+		for i := len(hist) - 1; i >= 0; i-- {
+			if hist[i].Status == statusRunning {
+				r.resume = &hist[i]
+				break
+			}
+		}
+	}
+	if req.kind == runUpgrade && !r.e.cfg.AllowDrift {
+		return r.e.drift(heads, hist)
+	}
+	return nil
 }
 
 // check refuses, before anything runs, a plan that cannot complete.
@@ -302,8 +353,26 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if r.offline != nil {
 		r.offline.comment(r.describe(s, u, stampOnly))
 	}
+	hs := r.e.history()
+	entry := historyRow{revision: s.Revision.ID, direction: s.Direction.String(), started: start}
+	if stampOnly {
+		entry.direction = "stamp"
+	}
+	skip := 0
 	if b != nil {
-		if err := r.execBody(s, u, b); err != nil {
+		entry.checksum, entry.total = b.checksum, b.count()
+		if res := r.resume; res != nil && res.Revision == s.Revision.ID && res.Direction == entry.direction {
+			if res.Checksum != b.checksum {
+				return r.fail(s, u, nil, fmt.Errorf("resume: the script changed since the section was interrupted (checksum %.12s, now %.12s)", res.Checksum, b.checksum))
+			}
+			skip, r.resume = res.Done, nil
+		} else if noTx {
+			entry.status = statusRunning
+			if err := r.writeHistory(hs, entry); err != nil {
+				return r.fail(s, u, nil, err)
+			}
+		}
+		if err := r.execBody(s, u, b, skip, hs); err != nil {
 			return err
 		}
 	}
@@ -313,6 +382,17 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 		}
 	}
 	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
+	entry.done, entry.duration = entry.total, a.Duration
+	if noTx {
+		if _, err := r.c.Exec(hs.finish(), statusDone, entry.duration.Milliseconds(), entry.revision); err != nil {
+			return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
+		}
+	} else {
+		entry.status = statusDone
+		if err := r.writeHistory(hs, entry); err != nil {
+			return r.fail(s, u, nil, err)
+		}
+	}
 	if stampOnly {
 		a.Duration = 0
 	}
@@ -322,6 +402,23 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	}
 	if noTx || !perRun {
 		return r.commit()
+	}
+	return nil
+}
+
+// historyRow is one row about to be written to the history table.
+type historyRow struct {
+	revision, direction, status, checksum string
+	done, total                           int
+	started                               time.Time
+	duration                              time.Duration
+}
+
+func (r *runner) writeHistory(hs historySQL, h historyRow) error {
+	_, err := r.c.Exec(hs.insert(), h.revision, h.direction, h.status, h.checksum, h.done, h.total,
+		h.started.UTC().Format(time.RFC3339Nano), h.duration.Milliseconds(), hostName, toolVersion)
+	if err != nil {
+		return fmt.Errorf("history table %s: %w", hs.t, err)
 	}
 	return nil
 }
@@ -347,17 +444,25 @@ func (r *runner) log(a Applied) {
 		Str("direction", a.Direction.String()).Dur("duration", a.Duration).Msg(a.Direction.String())
 }
 
-func (r *runner) execBody(s revgraph.Step, u *unit, b *body) error {
+// execBody runs a body's statements from index skip on. For a
+// transaction=false section it records each completed statement in the
+// history table, so that an interrupted run can say where it stopped.
+func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs historySQL) error {
 	if b.fn != nil {
 		if err := b.fn(r.c); err != nil {
 			return r.fail(s, u, nil, err)
 		}
 		return nil
 	}
-	for i := range b.statements {
+	for i := skip; i < len(b.statements); i++ {
 		st := &b.statements[i]
 		if _, err := r.c.Exec(st.SQL); err != nil {
 			return r.fail(s, u, st, err)
+		}
+		if b.noTx && i+1 < len(b.statements) {
+			if _, err := r.c.Exec(hs.progress(), i+1, s.Revision.ID); err != nil {
+				return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
+			}
 		}
 	}
 	return nil

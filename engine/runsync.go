@@ -162,3 +162,17 @@ func (c *syncConn) commit() error {
 	}
 	return nil
 }
+
+// querier exposes the Conn as an adapter.Querier bound to its ctx, for
+// helpers shared with code that holds a plain connection.
+func (c *syncConn) querier() adapter.Querier { return boundQuerier{c} }
+
+type boundQuerier struct{ c *syncConn }
+
+func (b boundQuerier) Exec(_ context.Context, sql string, args ...any) (int64, error) {
+	return b.c.Exec(sql, args...)
+}
+
+func (b boundQuerier) Query(_ context.Context, sql string, args ...any) (adapter.Rows, error) {
+	return b.c.Query(sql, args...)
+}

@@ -14,6 +14,7 @@ import (
 // a script, or a Go function.
 type body struct {
 	noTx       bool
+	checksum   string // script sections only
 	statements []script.Statement
 	fn         func(Conn) error
 }
@@ -21,9 +22,19 @@ type body struct {
 // unit is one revision with its upgrade and downgrade bodies. down is nil
 // for an irreversible revision.
 type unit struct {
-	rev      revgraph.Revision
-	path     string
-	up, down *body
+	rev        revgraph.Revision
+	path       string
+	up, down   *body
+	upChecksum string
+}
+
+// count is the number of steps of a body: its statements, or 1 for a Go
+// function.
+func (b *body) count() int {
+	if b.fn != nil {
+		return 1
+	}
+	return len(b.statements)
 }
 
 func (u *unit) body(d revgraph.Direction) *body {
@@ -43,7 +54,7 @@ func sectionBody(s *script.Section) *body {
 	if s == nil {
 		return nil
 	}
-	return &body{noTx: s.NoTx, statements: s.Statements}
+	return &body{noTx: s.NoTx, statements: s.Statements, checksum: s.Checksum}
 }
 
 // loadCatalog reads the scripts and Go revisions of cfg and builds the graph.
@@ -68,7 +79,11 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 	units := make(map[string]*unit, cap(revs))
 	for _, f := range files {
 		revs = append(revs, f.Revision)
-		units[f.Revision.ID] = &unit{rev: f.Revision, path: f.Path, up: sectionBody(f.Upgrade), down: sectionBody(f.Downgrade)}
+		u := &unit{rev: f.Revision, path: f.Path, up: sectionBody(f.Upgrade), down: sectionBody(f.Downgrade)}
+		if u.up != nil {
+			u.upChecksum = u.up.checksum
+		}
+		units[f.Revision.ID] = u
 	}
 	var errs []error
 	for i := range cfg.GoRevisions {

@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/retort-sql/retort/adapter"
+)
+
+// DefaultHistoryTable is the history table's name when
+// Config.HistoryTable is empty; it lives in the version table's schema.
+const DefaultHistoryTable = "migrate_history"
+
+// History statuses.
+const (
+	statusDone    = "done"    // the section ran to its end
+	statusRunning = "running" // a transaction=false section started and has not finished
+	statusStamped = "stamped" // an interrupted section the user marked with stamp
+)
+
+var (
+	// ErrDrift is wrapped by [DriftError].
+	ErrDrift = errors.New("applied revisions differ from the scripts")
+	// ErrInterrupted is wrapped by [InterruptedError].
+	ErrInterrupted = errors.New("a transaction=false section was interrupted")
+)
+
+// Drift is one applied revision that no longer matches its script.
+type Drift struct {
+	Revision string
+	Path     string // script path; empty when the revision has no script
+	Reason   string // "edited after it was applied", "missing from the scripts"
+}
+
+// DriftError lists applied revisions whose scripts were edited, or that
+// the scripts no longer have. Upgrade refuses to run over drift unless
+// Config.AllowDrift is set; Check always reports it.
+type DriftError struct{ Drifts []Drift }
+
+func (e *DriftError) Error() string {
+	parts := make([]string, len(e.Drifts))
+	for i, d := range e.Drifts {
+		parts[i] = d.Revision
+		if d.Path != "" {
+			parts[i] += " (" + d.Path + ")"
+		}
+		parts[i] += " " + d.Reason
+	}
+	return "applied revisions differ from the scripts: " + strings.Join(parts, "; ") +
+		" (restore the applied script, or rerun with --allow-drift)"
+}
+
+func (e *DriftError) Is(target error) bool { return target == ErrDrift }
+
+// InterruptedError reports a transaction=false section that started and did
+// not finish (the process was killed, or the run cancelled, in its middle).
+// The next run refuses to continue until the user resumes it
+// (Config.Resume, --resume) or marks it done with stamp.
+type InterruptedError struct {
+	Revision  string
+	Direction string
+	Done      int // statements that completed
+	Total     int
+	Path      string
+}
+
+func (e *InterruptedError) Error() string {
+	where := ""
+	if e.Path != "" {
+		where = " (" + e.Path + ")"
+	}
+	return fmt.Sprintf("%s of %s%s was interrupted after %d of %d statements outside a transaction: "+
+		"rerun with --resume to continue from statement %d, or fix the database by hand and mark it with `migrate stamp`",
+		e.Direction, e.Revision, where, e.Done, e.Total, e.Done+1)
+}
+
+func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }
+
+// HistoryEntry is one row of the history table.
+type HistoryEntry struct {
+	Revision    string
+	Direction   string // upgrade, downgrade, stamp
+	Status      string // done, running, stamped
+	Checksum    string
+	Done, Total int // statements completed and in all (transaction=false sections)
+	StartedAt   time.Time
+	Duration    time.Duration
+	DBUser      string
+	Host        string
+	Application string
+	Tool        string
+}
+
+// historySQL builds the statements of the history table for a dialect.
+type historySQL struct {
+	d adapter.Dialect
+	t adapter.Ident
+}
+
+func (h historySQL) pg() bool { return h.d.Name() == "postgres" }
+
+func (h historySQL) ph(n int) string {
+	if h.pg() {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
+func (h historySQL) create() string {
+	q := h.d.QuoteIdent(h.t)
+	if h.pg() {
+		return "CREATE TABLE IF NOT EXISTS " + q + ` (
+	id BIGSERIAL PRIMARY KEY,
+	revision VARCHAR(255) NOT NULL,
+	direction VARCHAR(10) NOT NULL,
+	status VARCHAR(10) NOT NULL,
+	checksum VARCHAR(64) NOT NULL DEFAULT '',
+	statements_done INTEGER NOT NULL DEFAULT 0,
+	statements_total INTEGER NOT NULL DEFAULT 0,
+	started_at TIMESTAMPTZ NOT NULL,
+	duration_ms BIGINT NOT NULL DEFAULT 0,
+	db_user TEXT NOT NULL DEFAULT current_user,
+	client_host TEXT NOT NULL DEFAULT '',
+	application TEXT NOT NULL DEFAULT current_setting('application_name'),
+	tool_version TEXT NOT NULL DEFAULT ''
+)`
+	}
+	return "CREATE TABLE IF NOT EXISTS " + q + ` (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	revision VARCHAR(255) NOT NULL,
+	direction VARCHAR(10) NOT NULL,
+	status VARCHAR(10) NOT NULL,
+	checksum VARCHAR(64) NOT NULL DEFAULT '',
+	statements_done INTEGER NOT NULL DEFAULT 0,
+	statements_total INTEGER NOT NULL DEFAULT 0,
+	started_at TEXT NOT NULL,
+	duration_ms INTEGER NOT NULL DEFAULT 0,
+	db_user TEXT NOT NULL DEFAULT '',
+	client_host TEXT NOT NULL DEFAULT '',
+	application TEXT NOT NULL DEFAULT '',
+	tool_version TEXT NOT NULL DEFAULT ''
+)`
+}
+
+// insert takes: revision, direction, status, checksum, done, total,
+// started_at, duration_ms, client_host, tool_version.
+func (h historySQL) insert() string {
+	ps := make([]string, 10)
+	for i := range ps {
+		ps[i] = h.ph(i + 1)
+	}
+	return "INSERT INTO " + h.d.QuoteIdent(h.t) +
+		" (revision, direction, status, checksum, statements_done, statements_total, started_at, duration_ms, client_host, tool_version) VALUES (" +
+		strings.Join(ps, ", ") + ")"
+}
+
+// progress takes: statements_done, revision.
+func (h historySQL) progress() string {
+	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET statements_done = " + h.ph(1) +
+		" WHERE revision = " + h.ph(2) + " AND status = '" + statusRunning + "'"
+}
+
+// finish takes: status, duration_ms, revision.
+func (h historySQL) finish() string {
+	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = " + h.ph(1) + ", duration_ms = " + h.ph(2) +
+		" WHERE revision = " + h.ph(3) + " AND status = '" + statusRunning + "'"
+}
+
+// markStamped marks every interrupted section as resolved by a stamp.
+func (h historySQL) markStamped() string {
+	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = '" + statusStamped + "' WHERE status = '" + statusRunning + "'"
+}
+
+func (h historySQL) selectAll() string {
+	started := "started_at"
+	if h.pg() {
+		started = "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+	}
+	return "SELECT revision, direction, status, checksum, statements_done, statements_total, " + started +
+		", duration_ms, db_user, client_host, application, tool_version FROM " + h.d.QuoteIdent(h.t) + " ORDER BY id"
+}
+
+func (h historySQL) exists() string {
+	if h.pg() {
+		return "SELECT to_regclass(" + h.d.Literal(h.d.QuoteIdent(h.t)) + ") IS NOT NULL"
+	}
+	schema := h.t.Schema
+	if schema == "" {
+		schema = "main"
+	}
+	return "SELECT count(*) FROM " + h.d.QuoteIdent(adapter.Ident{Schema: schema, Name: "sqlite_master"}) +
+		" WHERE type = 'table' AND name = " + h.d.Literal(h.t.Name)
+}
+
+// readHistory returns the history rows, oldest first; none when the table
+// does not exist.
+func readHistory(ctx context.Context, q adapter.Querier, h historySQL) ([]HistoryEntry, error) {
+	exists, err := queryBool(ctx, q, h.exists())
+	if err != nil || !exists {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, h.selectAll())
+	if err != nil {
+		return nil, fmt.Errorf("read history table %s: %w", h.t, err)
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var e HistoryEntry
+		var done, total, ms int64
+		var started string
+		if err := rows.Scan(&e.Revision, &e.Direction, &e.Status, &e.Checksum, &done, &total, &started, &ms,
+			&e.DBUser, &e.Host, &e.Application, &e.Tool); err != nil {
+			return nil, fmt.Errorf("read history table %s: %w", h.t, err)
+		}
+		e.Done, e.Total, e.Duration = int(done), int(total), time.Duration(ms)*time.Millisecond
+		e.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read history table %s: %w", h.t, err)
+	}
+	return out, nil
+}
+
+func queryBool(ctx context.Context, q adapter.Querier, sql string) (bool, error) {
+	rows, err := q.Query(ctx, sql)
+	if err != nil {
+		return false, err
+	}
+	var v any
+	if rows.Next() {
+		err = rows.Scan(&v)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	return truthy(v), err
+}
+
+// AppliedHistory returns the rows of the history table, oldest first: every
+// revision applied, reverted or stamped, with its checksum, timing and who
+// ran it. An absent table means none.
+func (e *Engine) AppliedHistory(ctx context.Context) ([]HistoryEntry, error) {
+	conn, release, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return readHistory(ctx, conn, e.history())
+}
+
+func (e *Engine) history() historySQL { return historySQL{d: e.dialect, t: e.historyTable} }
+
+// drift compares the history with the scripts: the last upgrade of every
+// revision still applied must carry the script's current checksum, and
+// every version row must name a known revision.
+func (e *Engine) drift(rows []string, hist []HistoryEntry) error {
+	var drifts []Drift
+	for _, r := range rows {
+		if _, ok := e.cat.graph.Get(r); !ok {
+			drifts = append(drifts, Drift{Revision: r, Reason: "is in the version table but missing from the scripts"})
+		}
+	}
+	last := map[string]HistoryEntry{}
+	var order []string
+	for _, h := range hist {
+		if h.Direction == "stamp" {
+			continue
+		}
+		if _, seen := last[h.Revision]; !seen {
+			order = append(order, h.Revision)
+		}
+		last[h.Revision] = h
+	}
+	for _, id := range order {
+		h := last[id]
+		if h.Direction != "upgrade" || h.Checksum == "" {
+			continue
+		}
+		u := e.cat.units[id]
+		if u == nil {
+			if !contains(rows, id) { // rows were reported above
+				drifts = append(drifts, Drift{Revision: id, Reason: "was applied but is missing from the scripts"})
+			}
+			continue
+		}
+		if sum := u.upChecksum; sum != "" && sum != h.Checksum {
+			drifts = append(drifts, Drift{Revision: id, Path: u.path, Reason: "was edited after it was applied"})
+		}
+	}
+	if len(drifts) == 0 {
+		return nil
+	}
+	return &DriftError{Drifts: drifts}
+}
+
+// interrupted returns the interrupted section recorded in hist, if any.
+func (e *Engine) interrupted(hist []HistoryEntry) *InterruptedError {
+	for i := len(hist) - 1; i >= 0; i-- {
+		h := hist[i]
+		if h.Status == statusRunning {
+			ie := &InterruptedError{Revision: h.Revision, Direction: h.Direction, Done: h.Done, Total: h.Total}
+			if u := e.cat.units[h.Revision]; u != nil {
+				ie.Path = u.path
+			}
+			return ie
+		}
+	}
+	return nil
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+var toolVersion = func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/retort-sql/retort" {
+				return "retort " + d.Version
+			}
+		}
+		if bi.Main.Path == "github.com/retort-sql/retort" {
+			return "retort " + bi.Main.Version
+		}
+	}
+	return "retort (devel)"
+}()
+
+var hostName = func() string {
+	h, _ := os.Hostname()
+	return h
+}()
