@@ -375,7 +375,7 @@ func (ls *lease) beat(ctx context.Context) {
 // extend runs one heartbeat statement on a connection of the pool, never on
 // the migration connection, which is busy and not safe for concurrent use.
 func (ls *lease) extend(ctx context.Context, q string) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, ls.l.heartbeat)
+	ctx, cancel := context.WithTimeout(ctx, ls.l.lease)
 	defer cancel()
 	c, err := ls.l.pool.Acquire(ctx)
 	if err != nil {
