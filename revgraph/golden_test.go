@@ -147,7 +147,27 @@ func runGoldenCase(g *Graph, c goldenCase) string {
 	case "stamp_purge":
 		got, err = g.Stamp(c.Rows, target, true)
 	case "resolve":
-		got, err = g.Resolve(target, c.Rows)
+		// Alembic's upgrade-target resolution.
+		var xs []rv
+		if xs, err = g.parseUpgradeTarget(c.Rows, target, true); err == nil {
+			var ids []string
+			for _, x := range xs {
+				if x < 0 {
+					err = g.offGraph(target)
+					break
+				}
+				ids = append(ids, g.id(x))
+			}
+			got = ids
+		}
+	case "show":
+		// Alembic's show resolves without relative forms; Resolve
+		// extends it with +N and rev-N, so only the common forms are held
+		// to it.
+		if m, ok := matchRelative(target); ok && (m.rel >= 0 || m.hasSymbol) {
+			return ""
+		}
+		got, err = g.Resolve(target, nil)
 	case "current":
 		got, err = g.Current(c.Rows)
 	case "history":
@@ -198,7 +218,7 @@ func runGoldenCase(g *Graph, c goldenCase) string {
 		if !slices.Equal(sorted(p.To), sorted(want.To)) {
 			return fmt.Sprintf("To = %v, want %v", p.To, want.To)
 		}
-	case "resolve":
+	case "resolve", "show":
 		var want []string
 		_ = json.Unmarshal(c.Result, &want)
 		if !slices.Equal(nilEmpty(got.([]string)), nilEmpty(want)) {

@@ -19,7 +19,6 @@ type node struct {
 	allNext  []int32 // children through down_revision or depends_on
 	labels   []string
 	gen      int32 // 1 + the largest gen among normDown
-	hasDeps  bool  // declared depends_on (even when all are ancestors)
 	normDeps bool  // some dependency survives normalisation
 }
 
@@ -163,7 +162,6 @@ func New(revs []Revision) (*Graph, error) {
 			}
 		}
 		n.deps = edges[k:len(edges):len(edges)]
-		n.hasDeps = len(r.DependsOn) > 0
 	}
 	// Children, in declaration order of the children.
 	kids := make([]int32, 0, len(edges))

@@ -203,7 +203,11 @@ func TestResolve(t *testing.T) {
 		{"abc-2", nil, []string{"base123"}, nil},
 		{"abc-3", nil, nil, ErrRelative},
 		{"abcd2+1", nil, nil, ErrRelative},
-		{"-1", nil, nil, ErrRelative},
+		{"-1", nil, []string{"abc", "abc"}, nil},
+		{"-1", []string{"abcd1", "abcd2"}, nil, ErrRelative},
+		{"-1", []string{"abcd1"}, []string{"abc"}, nil},
+		{"abzlabel@-1", []string{"abcd1", "abcd2"}, []string{"abc"}, nil},
+		{"-5", nil, nil, ErrRelative},
 		{"current", []string{"abcd1"}, []string{"abcd1"}, nil},
 	}
 	for _, tt := range tests {
@@ -219,6 +223,10 @@ func TestResolve(t *testing.T) {
 				t.Fatalf("Resolve = %v, %v; want %v", got, err, tt.want)
 			}
 		})
+	}
+	single := mustNew(t, rev("solo"))
+	if _, err := single.Resolve("-1", nil); !errors.Is(err, ErrRelative) || !strings.Contains(err.Error(), "below base") {
+		t.Errorf("show -1 at base: %v", err)
 	}
 	_, err := g.Resolve("ab", nil)
 	var amb *AmbiguousPrefixError
@@ -358,5 +366,24 @@ func TestHistoryAndCurrent(t *testing.T) {
 	cur, err := g.Current([]string{"dddd"})
 	if err != nil || !slices.Equal(cur, []string{"bbbb", "dddd"}) {
 		t.Errorf("Current = %v, %v", cur, err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	g := branchy(t)
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			_, err := g.Resolve("c1c", nil) // builds the prefix index lazily
+			if err == nil {
+				_, err = g.Upgrade(nil, "heads")
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -222,7 +222,7 @@ func (g *Graph) revisionForIdent(ident string, empty bool, branch string) (rv, e
 					e.Detail = "a partial revision identifier needs at least four characters"
 				}
 				if branch != "" {
-					e.Detail = strings.TrimPrefix(e.Detail+"; not found in branch "+strconvQuote(branch), "; ")
+					e.Detail = strings.TrimPrefix(e.Detail+"; not found in branch "+strconv.Quote(branch), "; ")
 				}
 				return rvNone, e
 			case len(cands) > 1:
@@ -240,13 +240,11 @@ func (g *Graph) revisionForIdent(ident string, empty bool, branch string) (rv, e
 	return rev, nil
 }
 
-func strconvQuote(s string) string { return strconv.Quote(s) }
-
 // prefixMatches lists the ids and labels longer than three characters that
 // start with p.
 func (g *Graph) prefixMatches(p string) []string {
 	keys := g.prefixIndex()
-	i := sort_search(keys, p)
+	i := searchKeys(keys, p)
 	var out []string
 	for ; i < len(keys) && strings.HasPrefix(keys[i], p); i++ {
 		out = append(out, keys[i])
@@ -254,7 +252,7 @@ func (g *Graph) prefixMatches(p string) []string {
 	return out
 }
 
-func sort_search(keys []string, p string) int {
+func searchKeys(keys []string, p string) int {
 	lo, hi := 0, len(keys)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -492,11 +490,19 @@ func matchRelTail(t string) (relSpec, bool) {
 	return relSpec{symbol: t[:k], hasSymbol: k > 0, relStr: t[k:j], rel: n}, true
 }
 
-// Resolve turns a target spec (id, prefix, label, label@head, head, heads,
-// base, relative forms) into revision ids, the way upgrade resolves its
-// target. current holds the database's version rows, needed by relative
-// forms; it may be nil. "current" names the version rows. base resolves to
-// no revision (an empty list).
+// Resolve turns a target spec into revision ids: full ids, unique
+// prefixes, labels, label@head, label@base, rev@head, head, heads, base
+// (no revision: an empty list), current (the version rows) and the
+// relative forms. current holds the database's version rows; it may be
+// nil.
+//
+// Relative forms follow the command that uses them: +N, rev+N, rev-N and
+// label@+N resolve as upgrade targets (+N counts up from the single
+// current revision, or from the single base). -N and label@-N resolve as
+// downgrade targets from the current rows when there are rows, and, with
+// no rows, walk down from every head the way `alembic show -1` does. A walk
+// that runs off the graph or has to choose between branches is a
+// RelativeError.
 func (g *Graph) Resolve(spec string, current []string) ([]string, error) {
 	if spec == "current" {
 		xs, err := g.getRevisionsList(current)
@@ -505,7 +511,19 @@ func (g *Graph) Resolve(spec string, current []string) ([]string, error) {
 		}
 		return g.idsOf(xs), nil
 	}
-	xs, err := g.parseUpgradeTarget(current, spec, true)
+	var xs []rv
+	var err error
+	if m, ok := matchRelative(spec); ok && m.rel < 0 && !m.hasSymbol {
+		if len(current) > 0 {
+			var x rv
+			_, x, err = g.parseDowngradeTarget(listSpec(current), spec, true)
+			xs = []rv{x}
+		} else {
+			xs, err = g.getRevisions(spec)
+		}
+	} else {
+		xs, err = g.parseUpgradeTarget(current, spec, true)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -521,6 +539,9 @@ func (g *Graph) Resolve(spec string, current []string) ([]string, error) {
 
 func (g *Graph) offGraph(spec string) error {
 	if r, ok := matchRelative(spec); ok {
+		if r.rel < 0 {
+			return &RelativeError{Spec: spec, Reason: "walks below base (" + r.relStr + " is too far)"}
+		}
 		return &RelativeError{Spec: spec, Reason: "walks past the end of the graph (" + r.relStr + " is too far)"}
 	}
 	return &RelativeError{Spec: spec, Reason: "walks below base"}

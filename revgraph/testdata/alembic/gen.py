@@ -210,6 +210,20 @@ def q_resolve(rm, rows, target):
     return run(fn)
 
 
+def q_show(sd, target):
+    """alembic show: get_revisions of the target."""
+
+    def fn():
+        out = []
+        for r in sd.get_revisions(target):
+            if not isinstance(r, revmod.Revision):
+                raise AssertionError("resolved to %r" % (r,))
+            out.append(r.revision)
+        return out
+
+    return run(fn)
+
+
 def q_history(sd, rows, rng):
     """Mirror of alembic.command.history."""
 
@@ -461,6 +475,8 @@ def graph_cases(name, revs, rng, full=True):
         ranges += ["%s@base:%s@head" % (l, l), ":%s@head" % l, "%s@base:" % l]
     for rg in dict.fromkeys(ranges):
         cases.append({"op": "history", "rows": [], "target": rg, **q_history(sd, [], rg)})
+    for t in ts:
+        cases.append({"op": "show", "rows": [], "target": t, **q_show(sd, t)})
     g["cases"] = cases
     return g
 
