@@ -374,3 +374,26 @@ func TestLeaseEngineUpgrade(t *testing.T) {
 		t.Fatalf("revisions run: %v", got)
 	}
 }
+
+// Behind PgBouncer in transaction pooling mode, replace the session advisory
+// lock with a lease row.
+func ExampleNewLeaseLocker() {
+	ctx := context.Background()
+	url := "postgres://app@pgbouncer:6432/app"
+	// The locker's own small pool, so that its heartbeat always finds a
+	// free connection.
+	lockPool, err := postgres.Open(ctx, url)
+	if err != nil {
+		return
+	}
+	defer lockPool.Close()
+	e, err := engine.Open(ctx, engine.Config{
+		URL:    url,
+		Locker: postgres.NewLeaseLocker(lockPool, postgres.LeaseOptions{Lease: time.Minute}),
+	})
+	if err != nil {
+		return
+	}
+	defer e.Close()
+	_, _ = e.Upgrade(ctx, "head")
+}
