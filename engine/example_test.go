@@ -267,3 +267,39 @@ func ExampleGoRevision() {
 	// Output:
 	// 3 applied, heads: [c3d4e5f6a7b8]
 }
+
+// A round trip of every revision, the test that catches a downgrade that
+// does not undo its upgrade: up one, down one, up again, until the
+// database is at head. (A graph with several heads needs an explicit
+// target per branch, such as billing@+1.)
+func Example_roundTrip() {
+	ctx := context.Background()
+	eng, err := engine.Open(ctx, engine.Config{URL: "sqlite::memory:", Scripts: exampleScripts})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer eng.Close()
+	for {
+		err := eng.Check(ctx)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, engine.ErrNotAtHead) {
+			log.Fatal(err)
+		}
+		up, err := eng.Upgrade(ctx, "+1")
+		if err != nil {
+			log.Fatal(err)
+		}
+		if _, err := eng.Downgrade(ctx, "-1"); err != nil {
+			log.Fatal(err)
+		}
+		if _, err := eng.Upgrade(ctx, "+1"); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("up, down, up:", up.Applied[0].Revision)
+	}
+	// Output:
+	// up, down, up: a1b2c3d4e5f6
+	// up, down, up: b2c3d4e5f6a7
+}
