@@ -2,12 +2,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -71,7 +73,7 @@ func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result,
 // connection to the synchronous runner through RunSync. The plan is made
 // after the lock is held, from the heads read under it, so that a process
 // that waited for another finds the work done.
-func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
+func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	if e.cfg.Offline != nil {
 		return e.runOffline(ctx, req)
 	}
@@ -134,6 +136,11 @@ func (e *Engine) run(ctx context.Context, req request) (*Result, error) {
 		defer cancel()
 		if uerr := unlock(uctx); uerr != nil {
 			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
+			// A lease that expired mid-run means another run may have
+			// overlapped this one: the caller must know.
+			if errors.Is(uerr, postgres.ErrLeaseLost) {
+				err = errors.Join(err, fmt.Errorf("release migration lock: %w", uerr))
+			}
 		}
 	}()
 
