@@ -273,6 +273,17 @@ func (g *Graph) inAncestryOfRows(x rv, rows []string, skip func(string) bool) bo
 func (g *Graph) revisionOps(t *versionTable, x rv, up bool) ([]VersionOp, error) {
 	nd := &g.nodes[x]
 	id := nd.rev.ID
+	if up && len(nd.normDown) == 1 {
+		// The common case: one parent. A new row when the parent holds
+		// none (a second branch), else the parent's row moves up.
+		d := g.nodes[nd.normDown[0]].rev.ID
+		if !t.has(d) {
+			op, err := t.insert(id)
+			return []VersionOp{op}, err
+		}
+		op, err := t.update(d, id)
+		return []VersionOp{op}, err
+	}
 	down := g.idsOf(nd.normDown)
 	inDown := func(r string) bool { return slices.Contains(down, r) }
 	var ops []VersionOp

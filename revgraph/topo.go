@@ -53,7 +53,8 @@ func (e *explorer) has(y int32) bool {
 // next: the ancestry of next is the ancestry of old without old.
 func (e *explorer) moveDown(old, next int32) {
 	if e.h.Len() == 1 && e.h.xs[0] == old {
-		e.seen = map[int32]struct{}{next: {}}
+		clear(e.seen)
+		e.seen[next] = struct{}{}
 		e.h.xs[0] = next
 		return
 	}
