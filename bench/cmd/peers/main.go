@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -50,7 +51,7 @@ func run() error {
 	var o options
 	var sizes, dbs, only, conc string
 	flag.IntVar(&o.rounds, "rounds", 5, "measured rounds per case")
-	flag.IntVar(&o.warmup, "warmup", 1, "warm-up rounds per case (not reported)")
+	flag.IntVar(&o.warmup, "warmup", 1, "warm-up rounds per case, not reported (W1/W2: before the first size only)")
 	flag.StringVar(&sizes, "sizes", "100,1000", "W1/W2 chain lengths")
 	flag.StringVar(&dbs, "dbs", "sqlite,postgres", "databases to run on")
 	flag.StringVar(&only, "only", "W1,W3,W5,W6", "workloads to run (W2 runs with W1, on the database W1 left at head)")
@@ -80,7 +81,7 @@ func run() error {
 		return fmt.Errorf("-rounds must be at least 1")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	self, err := os.Executable()
 	if err != nil {
@@ -148,8 +149,11 @@ func (b *bench) all(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprint(out, env)
-	fmt.Fprintf(out, "Rounds: %d warm-up + %d measured per case, tools interleaved round by round. "+
-		"Times are medians; ratios compare medians (row ÷ column).\n\n", b.opts.warmup, b.opts.rounds)
+	fmt.Fprintf(out, "Rounds: %d warm-up (W1/W2: before the first size of each database only) + %d measured per case, "+
+		"tools interleaved round by round (A B C A B C …). Each run is a child process on a fresh database; "+
+		"its time runs from opening the database to closing it (the CLI rows: the whole process). "+
+		"Times are medians; ratios compare medians (row ÷ column); CPU is the process's user+system time (median); "+
+		"peak RSS is the largest VmHWM of the runs.\n\n", b.opts.warmup, b.opts.rounds)
 	if b.opts.only["W1"] || b.opts.only["W2"] {
 		up, down, err := b.chains(ctx)
 		if err != nil {
@@ -256,7 +260,14 @@ var peerRefs = []string{toolFloorTx, toolFloorAuto, toolGoose, toolMigrate}
 // and then downgrades the same database to base (W2).
 func (b *bench) chains(ctx context.Context) (up, down []*cell, err error) {
 	for _, db := range b.opts.dbs {
-		for _, n := range b.opts.sizes {
+		for i, n := range b.opts.sizes {
+			// The warm-up rounds run before the first size only: they warm
+			// the server, the file cache and the binaries, which the larger
+			// sizes then find warm.
+			warm := b.opts.warmup
+			if i > 0 {
+				warm = 0
+			}
 			w := trivial(n)
 			dir, err := b.scripts(w)
 			if err != nil {
@@ -264,14 +275,14 @@ func (b *bench) chains(ctx context.Context) (up, down []*cell, err error) {
 			}
 			title := fmt.Sprintf("%s, %d", db, n)
 			u, d := newCell(title, chainTools, peerRefs), newCell(title, chainTools, peerRefs)
-			for r := range b.opts.warmup + b.opts.rounds {
+			for r := range warm + b.opts.rounds {
 				b.progress("W1/W2 %s round %d", title, r+1)
 				for _, tool := range chainTools {
 					su, sd, err := b.upDown(ctx, tool, db, dir, w)
 					if err != nil {
 						return nil, nil, err
 					}
-					if r >= b.opts.warmup {
+					if r >= warm {
 						u.add(tool, su)
 						d.add(tool, sd)
 					}
