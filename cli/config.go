@@ -30,6 +30,7 @@ type fileConfig struct {
 	URL             string `toml:"url"`
 	VersionTable    string `toml:"version_table"`
 	TransactionMode string `toml:"transaction_mode"`
+	Lock            string `toml:"lock"`
 }
 
 // ConfigError reports a problem in a configuration file, at Line when known.
@@ -72,7 +73,7 @@ func loadConfigFile(path string, explicit bool) (fileConfig, bool, error) {
 			first := strict.Errors[0]
 			row, _ := first.Position()
 			return fc, false, &ConfigError{Path: path, Line: row,
-				Err: fmt.Errorf("%w %q (known keys: script_location, url, version_table, transaction_mode)",
+				Err: fmt.Errorf("%w %q (known keys: script_location, url, version_table, transaction_mode, lock)",
 					ErrUnknownKey, strings.Join(first.Key(), "."))}
 		case errors.As(err, &derr):
 			row, _ := derr.Position()
@@ -85,7 +86,26 @@ func loadConfigFile(path string, explicit bool) (fileConfig, bool, error) {
 			return fc, false, &ConfigError{Path: path, Line: keyLine(data, "transaction_mode"), Err: err}
 		}
 	}
+	if fc.Lock != "" {
+		if err := checkLock(fc.Lock); err != nil {
+			return fc, false, &ConfigError{Path: path, Line: keyLine(data, "lock"), Err: err}
+		}
+	}
 	return fc, true, nil
+}
+
+// Migration lock kinds (--lock, the lock key).
+const (
+	lockAdvisory = "advisory"
+	lockLease    = "lease"
+)
+
+func checkLock(s string) error {
+	switch s {
+	case "", lockAdvisory, lockLease:
+		return nil
+	}
+	return fmt.Errorf("invalid lock %q (want advisory or lease)", s)
 }
 
 // keyLine returns the 1-based line where key is assigned, or 0.
@@ -117,6 +137,7 @@ type settings struct {
 	URLSource    string // "--url", "MIGRATE_URL", "DATABASE_URL", the config file, or "default"
 	VersionTable string
 	TxMode       engine.TxMode
+	Lock         string // "", "advisory" or "lease"
 }
 
 // resolve applies the precedence rules: flag > environment > config file >
@@ -152,6 +173,10 @@ func (g *globalFlags) resolve(getenv func(string) string) (settings, error) {
 	if s.TxMode, err = parseTxMode(mode); err != nil {
 		return s, usageErrorf("--tx-mode: %v", err)
 	}
+	if err := checkLock(g.lock); err != nil {
+		return s, usageErrorf("--lock: %v", err)
+	}
+	s.Lock = firstNonEmpty(g.lock, fc.Lock)
 	return s, nil
 }
 

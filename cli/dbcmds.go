@@ -89,7 +89,58 @@ use it in deployment pipelines and readiness probes.`,
 	}
 }
 
+// runFlags are the flags of upgrade, downgrade and stamp.
+type runFlags struct {
+	sql        bool
+	dialect    string
+	allowDrift bool
+	resume     bool
+}
+
+func (rf *runFlags) addOffline(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&rf.sql, "sql", false, "print the SQL the run would execute instead of running it (no database connection; a range from:to sets the start)")
+	cmd.Flags().StringVar(&rf.dialect, "dialect", "", "SQL dialect for --sql: postgres or sqlite (default: from the URL's scheme)")
+}
+
+func (rf *runFlags) addResume(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&rf.resume, "resume", false, "continue an interrupted transaction=false section from the statement after the last one that completed")
+}
+
+// check validates the flag combination and the target.
+func (rf *runFlags) check(target string) error {
+	switch rf.dialect {
+	case "", "postgres", "postgresql", "sqlite":
+	default:
+		return usageErrorf("--dialect: invalid dialect %q (want postgres or sqlite)", rf.dialect)
+	}
+	if rf.dialect != "" && !rf.sql {
+		return usageErrorf("--dialect applies only with --sql")
+	}
+	if rf.sql && (rf.resume || rf.allowDrift) {
+		return usageErrorf("--resume and --allow-drift read the database; they do not apply with --sql")
+	}
+	if !rf.sql && strings.Contains(target, ":") {
+		return usageErrorf("range target %q needs --sql (ranges are for offline SQL and history)", target)
+	}
+	return nil
+}
+
+// open opens the engine for one run: offline on out with --sql, else on
+// the database with the drift and resume settings.
+func (a *app) openRun(ctx context.Context, rf *runFlags, out io.Writer) (*engine.Engine, error) {
+	return a.openEngineWith(ctx, func(c *engine.Config) {
+		c.AllowDrift = rf.allowDrift
+		c.Resume = rf.resume
+		if rf.sql {
+			c.Offline = out
+			c.Dialect = rf.dialect
+		}
+	})
+}
+
 func (a *app) upgradeCmd() *cobra.Command {
+	var rf runFlags
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "upgrade [TARGET]",
 		Short: "Apply revisions up to a target (default head)",
@@ -99,92 +150,128 @@ head (the default; an error when the graph has several heads), heads, an id
 or unique prefix, a label, label@head, or a relative form (+2, rev+1,
 label@+1). The whole run is one transaction unless --tx-mode revision; a
 failure or an interrupt (SIGINT, SIGTERM) rolls back and says which revision
-was running.`,
+was running.
+
+With --sql nothing runs: the SQL of the run is printed to stdout, from base
+or from the start of a range (ae1027a6acf0:head), with no database
+connection.
+
+With --targets, --schemas or --schemas-from-query, upgrade runs on a fleet:
+every database (or schema of one PostgreSQL database) concurrently, with a
+progress line on a terminal and a summary table (or --json) at the end.`,
 		Example: `  migrate upgrade
   migrate upgrade heads
   migrate upgrade +1
-  migrate --dir examples/quickstart/migrations upgrade head`,
+  migrate upgrade --sql > upgrade.sql
+  migrate upgrade --sql --dialect postgres 1a2b3c4d5e6f:head
+  migrate upgrade head --targets databases.txt --concurrency 8
+  migrate upgrade head --schemas tenant_a,tenant_b --continue-on-error --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			target := "head"
 			if len(args) == 1 {
 				target = args[0]
 			}
-			if err := noRange(target); err != nil {
+			if err := rf.check(target); err != nil {
 				return err
 			}
-			e, err := a.openEngine(ctx)
+			if err := ff.check(cmd, &rf); err != nil {
+				return err
+			}
+			if ff.fleet() {
+				return a.upgradeFleet(ctx, cmd, target, &rf, &ff)
+			}
+			e, err := a.openRun(ctx, &rf, cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
 			defer e.Close()
 			res, err := e.Upgrade(ctx, target)
-			if err != nil {
+			if err != nil || rf.sql {
 				return err
 			}
 			printResult(cmd.OutOrStdout(), "upgrade", res)
 			return nil
 		}),
 	}
+	rf.addOffline(cmd)
+	rf.addResume(cmd)
+	cmd.Flags().BoolVar(&rf.allowDrift, "allow-drift", false, "run although applied revisions were edited or removed from the scripts")
+	ff.add(cmd)
 	return cmd
 }
 
 func (a *app) downgradeCmd() *cobra.Command {
-	return &cobra.Command{
+	var rf runFlags
+	cmd := &cobra.Command{
 		Use:   "downgrade TARGET",
 		Short: "Revert revisions down to a target",
 		Long: `downgrade reverts revisions, newest first, until the database is at
 TARGET, and prints each one it reverted. TARGET is required: base, an id or
 unique prefix, a label, or a relative form (-1, rev-1, label@-1). A
 revision without a downgrade section is irreversible: a downgrade through it
-fails before anything runs.`,
+fails before anything runs.
+
+With --sql nothing runs: the SQL of the run is printed to stdout. There is no
+database to read the current revision from, so TARGET must be a range
+from:to (head:base, 3c4d5e6f7a8b:1a2b3c4d5e6f).`,
 		Example: `  migrate downgrade -1
   migrate downgrade ae1027a6acf0
-  migrate downgrade base`,
+  migrate downgrade base
+  migrate downgrade --sql head:base`,
 		Args: exactArgs(1, "TARGET"),
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if err := noRange(args[0]); err != nil {
+			if err := rf.check(args[0]); err != nil {
 				return err
 			}
-			e, err := a.openEngine(ctx)
+			e, err := a.openRun(ctx, &rf, cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
 			defer e.Close()
 			res, err := e.Downgrade(ctx, args[0])
-			if err != nil {
+			if err != nil || rf.sql {
 				return err
 			}
 			printResult(cmd.OutOrStdout(), "downgrade", res)
 			return nil
 		}),
 	}
+	rf.addOffline(cmd)
+	rf.addResume(cmd)
+	return cmd
 }
 
 func (a *app) stampCmd() *cobra.Command {
 	var purge bool
+	var rf runFlags
 	cmd := &cobra.Command{
 		Use:   "stamp TARGET",
 		Short: "Set the version table to a target without running any revision",
 		Long: `stamp rewrites the version table so that the database is recorded
 at TARGET, running no revision. Stamping a revision that depends on another
 branch replaces that branch's row too. With --purge every row is deleted
-first, which also repairs a table naming revisions that no longer exist.`,
+first, which also repairs a table naming revisions that no longer exist.
+Stamping also marks an interrupted transaction=false section as dealt with.
+
+With --sql the version-table statements are printed to stdout instead, from
+base or from the start of a range (ae1027a6acf0:head).`,
 		Example: `  migrate stamp head
   migrate stamp --purge ae1027a6acf0
-  migrate stamp base`,
+  migrate stamp base
+  migrate stamp --sql --dialect postgres head`,
 		Args: exactArgs(1, "TARGET"),
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if err := noRange(args[0]); err != nil {
+			if err := rf.check(args[0]); err != nil {
 				return err
 			}
-			e, err := a.openEngine(ctx)
+			e, err := a.openRun(ctx, &rf, cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
 			defer e.Close()
 			res, err := e.Stamp(ctx, args[0], purge)
-			if err != nil {
+			if err != nil || rf.sql {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
@@ -192,14 +279,8 @@ first, which also repairs a table naming revisions that no longer exist.`,
 		}),
 	}
 	cmd.Flags().BoolVar(&purge, "purge", false, "delete every version row before stamping")
+	rf.addOffline(cmd)
 	return cmd
-}
-
-func noRange(target string) error {
-	if strings.Contains(target, ":") {
-		return usageErrorf("range target %q is not allowed here (ranges are for history)", target)
-	}
-	return nil
 }
 
 // revList renders version rows: "<base>" when empty.

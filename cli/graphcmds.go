@@ -104,7 +104,7 @@ first. No database is used.`,
 
 func (a *app) historyCmd() *cobra.Command {
 	var rangeSpec string
-	var verbose, indicate, asJSON bool
+	var verbose, indicate, asJSON, applied bool
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List revisions, newest first",
@@ -112,13 +112,24 @@ func (a *app) historyCmd() *cobra.Command {
 "<down_revision> -> <revision> (labels) (head), message". -r limits the list
 to a range: a:b, :b or a: (each end any target form, or "current"). A range
 that names "current", and --indicate-current, read the database; otherwise no
-database is used.`,
+database is used.
+
+With --applied it prints the database's history table instead, oldest first:
+every revision applied, reverted or stamped, when, how long it took, who ran
+it, and the checksum of the SQL that ran.`,
 		Example: `  migrate history
   migrate history -r base:ae1027a6acf0 -v
   migrate history -r current: --json
-  migrate history -i`,
+  migrate history -i
+  migrate history --applied`,
 		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			if applied {
+				if rangeSpec != "" || verbose || indicate {
+					return usageErrorf("--applied prints the history table; -r, -v and -i do not apply")
+				}
+				return a.appliedHistory(ctx, cmd.OutOrStdout(), asJSON)
+			}
 			if rangeSpec != "" && !strings.Contains(rangeSpec, ":") {
 				return usageErrorf("history range requires [start]:[end], [start]: or :[end], got %q", rangeSpec)
 			}
@@ -170,7 +181,8 @@ database is used.`,
 	cmd.Flags().StringVarP(&rangeSpec, "rev-range", "r", "", "range of revisions: a:b, :b or a:")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each revision in full")
 	cmd.Flags().BoolVarP(&indicate, "indicate-current", "i", false, "mark the database's current revisions (reads the database)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array, newest first")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array, newest first (with --applied, oldest first)")
+	cmd.Flags().BoolVar(&applied, "applied", false, "print the database's history table: what ran, when, for how long and by whom")
 	return cmd
 }
 

@@ -13,12 +13,11 @@ func terminalFD(fd uintptr) bool {
 
 // newLogger builds the zerolog logger for one invocation: a console writer
 // when format is "console" (or "auto" on a terminal), JSON lines otherwise.
-func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+func newLogger(w io.Writer, term bool, format, level string) (zerolog.Logger, error) {
 	lvl, err := zerolog.ParseLevel(level)
 	if err != nil || level == "" {
 		return zerolog.Nop(), usageErrorf("--log-level: invalid level %q (want trace, debug, info, warn, error or disabled)", level)
 	}
-	term := isTerminal(w)
 	switch format {
 	case "auto":
 		if !term {

@@ -41,6 +41,10 @@ type Options struct {
 	// Now returns the time written as a new revision's create_date; nil
 	// means time.Now.
 	Now func() time.Time
+	// Terminal reports whether w (Stdout or Stderr) is a terminal, which
+	// selects the console log format and the fleet progress line; nil
+	// detects it for *os.File values and says false for anything else.
+	Terminal func(w io.Writer) bool
 }
 
 // usageError marks a mistake on the command line (exit code 2).
@@ -87,7 +91,7 @@ func Main(ctx context.Context, args []string, opts Options) int {
 	if err == nil {
 		return ExitOK
 	}
-	msg := oneLine(a.redact(err.Error()))
+	msg := oneLine(a.redact(withHint(err)))
 	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
 
 	var ue *usageError
@@ -127,6 +131,8 @@ var valueFlags = map[string]bool{
 	"--config": true, "--dir": true, "--url": true, "--version-table": true, "--tx-mode": true,
 	"--log-format": true, "--log-level": true, "-m": true, "--message": true, "--head": true,
 	"--branch-label": true, "--depends-on": true, "--rev-id": true, "-r": true, "--rev-range": true,
+	"--timeout": true, "--lock": true, "--dialect": true, "--targets": true, "--schemas": true,
+	"--schemas-from-query": true, "--concurrency": true,
 }
 
 // relativeTargetsLast lets a relative target such as -1 be written as a
@@ -199,11 +205,14 @@ func (a *app) redact(msg string) string {
 	return msg
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+// terminal reports whether w is a terminal, as Options.Terminal says when
+// set.
+func (a *app) terminal(w io.Writer) bool {
+	if a.opts.Terminal != nil {
+		return a.opts.Terminal(w)
 	}
-	return terminalFD(f.Fd())
+	if f, ok := w.(*os.File); ok {
+		return terminalFD(f.Fd())
+	}
+	return false
 }

@@ -9,10 +9,12 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
@@ -27,6 +29,8 @@ type globalFlags struct {
 	txMode       string
 	logFormat    string
 	logLevel     string
+	timeout      time.Duration
+	lock         string
 }
 
 // app is the state of one Main call.
@@ -36,6 +40,9 @@ type app struct {
 	set   settings
 	log   zerolog.Logger
 	goIDs map[string]bool // ids of Options.GoRevisions
+	// cleanup runs after the command body, newest first: pools opened for
+	// a lease locker, say.
+	cleanup []func()
 }
 
 func (a *app) newRoot() *cobra.Command {
@@ -69,6 +76,8 @@ the url key of the config file, else ` + DefaultURL + `.`,
 	pf.StringVar(&a.flags.txMode, "tx-mode", "", "transaction mode: run (one for the whole run) or revision (one per revision) (default: config transaction_mode, else run)")
 	pf.StringVar(&a.flags.logFormat, "log-format", "auto", "log format on stderr: auto (console on a terminal, else json), console or json")
 	pf.StringVar(&a.flags.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error or disabled")
+	pf.DurationVar(&a.flags.timeout, "timeout", 0, "bound the whole command by a deadline, e.g. 5m (default: none)")
+	pf.StringVar(&a.flags.lock, "lock", "", "migration lock: advisory (the dialect's own) or lease (a lease table, for PgBouncer transaction pooling) (default: config lock, else advisory)")
 
 	root.AddCommand(
 		a.initCmd(), a.revisionCmd(), a.mergeCmd(),
@@ -84,7 +93,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 // usage errors.
 func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		log, err := newLogger(a.opts.Stderr, a.flags.logFormat, a.flags.logLevel)
+		log, err := newLogger(a.opts.Stderr, a.terminal(a.opts.Stderr), a.flags.logFormat, a.flags.logLevel)
 		if err != nil {
 			return err
 		}
@@ -94,8 +103,39 @@ func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.C
 				return mark(err)
 			}
 		}
-		return mark(body(cmd.Context(), cmd, args))
+		defer func() {
+			for i := len(a.cleanup) - 1; i >= 0; i-- {
+				a.cleanup[i]()
+			}
+			a.cleanup = nil
+		}()
+		ctx := cmd.Context()
+		if a.flags.timeout < 0 {
+			return usageErrorf("--timeout: negative duration %s", a.flags.timeout)
+		}
+		if a.flags.timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, a.flags.timeout, &timeoutError{a.flags.timeout})
+			defer cancel()
+		}
+		err = body(ctx, cmd, args)
+		if err != nil && a.flags.timeout > 0 && errors.Is(context.Cause(ctx), errTimeout) &&
+			!errors.Is(err, errTimeout) {
+			err = fmt.Errorf("timed out after %s (--timeout): %w", a.flags.timeout, err)
+		}
+		return mark(err)
 	}
+}
+
+// errTimeout is matched by the cause of a context that --timeout ended.
+var errTimeout = errors.New("--timeout expired")
+
+// timeoutError is the cancel cause of the --timeout deadline.
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string { return fmt.Sprintf("--timeout %s expired", e.d) }
+func (e *timeoutError) Is(target error) bool {
+	return target == errTimeout || target == context.DeadlineExceeded
 }
 
 func mark(err error) error {
@@ -161,15 +201,46 @@ func (a *app) loadGraph() (*revgraph.Graph, error) {
 
 // openEngine validates the URL and opens the engine. The caller closes it.
 func (a *app) openEngine(ctx context.Context) (*engine.Engine, error) {
-	d, err := dsn.Parse(a.set.URL)
-	if err != nil {
-		return nil, fmt.Errorf("database URL from %s: %w", a.set.URLSource, err)
-	}
+	return a.openEngineWith(ctx, nil)
+}
+
+// openEngineWith is openEngine with edit applied to the engine's
+// configuration first (run flags, offline mode). A lease locker, when
+// configured, gets a pool of its own that the command's cleanup closes.
+func (a *app) openEngineWith(ctx context.Context, edit func(*engine.Config)) (*engine.Engine, error) {
 	cfg, err := a.engineConfig()
 	if err != nil {
 		return nil, err
 	}
-	a.log.Debug().Str("url", d.Redacted()).Str("url_source", a.set.URLSource).Str("dir", a.set.Dir).Msg("opening database")
+	if edit != nil {
+		edit(&cfg)
+	}
+	if cfg.Offline != nil {
+		if cfg.Dialect == "" {
+			if _, err := dsn.Parse(a.set.URL); err != nil {
+				return nil, fmt.Errorf("database URL from %s: %w (or pass --dialect postgres|sqlite)", a.set.URLSource, err)
+			}
+		}
+		return engine.Open(ctx, cfg)
+	}
+	d, err := dsn.Parse(a.set.URL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL from %s: %w", a.set.URLSource, err)
+	}
+	if a.set.Lock == lockLease {
+		if d.Kind != dsn.Postgres {
+			return nil, usageErrorf("--lock lease needs a PostgreSQL URL, not %s", d.Redacted())
+		}
+		pool, err := postgres.Open(ctx, d.URL)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
+		}
+		a.cleanup = append(a.cleanup, func() { _ = pool.Close() })
+		cfg.Pool = pool
+		cfg.Locker = postgres.NewLeaseLocker(pool, postgres.LeaseOptions{})
+	}
+	a.log.Debug().Str("url", d.Redacted()).Str("url_source", a.set.URLSource).Str("dir", a.set.Dir).
+		Str("lock", firstNonEmpty(a.set.Lock, lockAdvisory)).Msg("opening database")
 	e, err := engine.Open(ctx, cfg)
 	if err != nil {
 		if strings.Contains(err.Error(), d.Redacted()) {

@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/revgraph"
+)
+
+// withHint renders err with the next step the user can take, when the
+// error has an obvious one that its message does not already give.
+func withHint(err error) string {
+	msg := err.Error()
+	var hint string
+	switch {
+	case errors.Is(err, revgraph.ErrMultipleHeads):
+		if !strings.Contains(msg, "migrate merge") {
+			hint = `or merge them first: migrate merge heads -m "merge heads"`
+		}
+	case errors.Is(err, engine.ErrInterrupted):
+		if !strings.Contains(msg, "--resume") {
+			hint = "rerun with --resume to continue the section, or fix the database by hand and run migrate stamp"
+		}
+	case errors.Is(err, engine.ErrDrift):
+		if !strings.Contains(msg, "--allow-drift") {
+			hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
+		}
+	case errors.Is(err, engine.ErrNotAtHead):
+		hint = "run migrate upgrade to apply them"
+	case errors.Is(err, revgraph.ErrAmbiguous):
+		hint = "give more characters of the revision id"
+	case errors.Is(err, engine.ErrIrreversible):
+		if !strings.Contains(msg, "stamp") {
+			hint = "add a -- migrate:downgrade section, or move the version table with migrate stamp"
+		}
+	}
+	if hint == "" {
+		return msg
+	}
+	return msg + "; " + hint
+}
+
+// redactURL replaces the password of rawURL, wherever it appears in msg,
+// with "xxxxx". Each fleet target has its own URL, and so its own secret.
+func redactURL(msg, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return msg
+	}
+	var secrets []string
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			secrets = append(secrets, pw)
+		}
+	}
+	if pw := u.Query().Get("password"); pw != "" {
+		secrets = append(secrets, pw)
+	}
+	for _, pw := range secrets {
+		if len(pw) < 3 {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
+		msg = strings.ReplaceAll(msg, url.PathEscape(pw), "xxxxx")
+	}
+	return msg
+}
