@@ -30,6 +30,32 @@ var stressFlag = flag.Bool("stress", false, "run the long crash and cancel suite
 
 func stressMode() bool { return *stressFlag || os.Getenv("MIGRATE_STRESS") == "1" }
 
+// modeStop returns when one of modesLeft remaining runs of a suite must
+// stop: its share of the time before the test binary's deadline, less a
+// margin for cleanup. The zero time means no limit.
+func modeStop(t *testing.T, modesLeft int) time.Time {
+	d, ok := t.Deadline()
+	if !ok {
+		return time.Time{}
+	}
+	return time.Now().Add((time.Until(d) - 30*time.Second) / time.Duration(modesLeft))
+}
+
+// stopEarly reports whether a suite has reached its share of the time. A
+// short run fails there; a stress run reports what it did.
+func stopEarly(t *testing.T, stop time.Time, done, want int, what string) bool {
+	t.Helper()
+	if stop.IsZero() || time.Now().Before(stop) {
+		return false
+	}
+	if stressMode() {
+		t.Logf("time is up: %d of %d %s ran", done, want, what)
+	} else {
+		t.Errorf("time is up: %d of %d %s ran", done, want, what)
+	}
+	return true
+}
+
 // suiteSeed returns the seed of a randomised suite, from MIGRATE_SEED when
 // set, and logs it so that a failure can be replayed.
 func suiteSeed(t *testing.T) uint64 {
@@ -451,6 +477,7 @@ func TestCrash(t *testing.T) {
 	}
 	seed := suiteSeed(t)
 	g := relGraph{n: 50, noTx: map[int]bool{13: true, 29: true, 41: true}}
+	left := 4 // databases × transaction modes
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			rdb := newRelDB(t, name, "retort_crash")
@@ -461,9 +488,11 @@ func TestCrash(t *testing.T) {
 				}
 			}
 			for _, mode := range []engine.TxMode{engine.TxPerRun, engine.TxPerRevision} {
+				left--
+				stop := modeStop(t, left+1)
 				t.Run(modeName(mode), func(t *testing.T) {
 					rng := rand.New(rand.NewPCG(seed, uint64(len(name))*10+uint64(mode)))
-					crashSuite(t, g, rdb, dir, mode, perMode, rng)
+					crashSuite(t, g, rdb, dir, mode, perMode, rng, stop)
 				})
 			}
 		})
@@ -477,7 +506,7 @@ func modeName(m engine.TxMode) string {
 	return "per-run"
 }
 
-func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.TxMode, kills int, rng *rand.Rand) {
+func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.TxMode, kills int, rng *rand.Rand, stop time.Time) {
 	// A full run first: it calibrates the kill window and checks the child.
 	db := rdb.fresh(t)
 	cfg := crashChildCfg{URL: db.url, Dir: dir, Mode: mode}
@@ -488,11 +517,9 @@ func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.Tx
 	}
 	t.Logf("full upgrade of %d revisions: %v", g.n, full.Round(time.Millisecond))
 
-	deadline, hasDeadline := t.Deadline()
 	landed, missed, partial, interrupted := 0, 0, 0, 0
 	for iter := 0; landed < kills; iter++ {
-		if hasDeadline && time.Until(deadline) < 30*time.Second {
-			t.Logf("stopping at the test deadline")
+		if stopEarly(t, stop, landed, kills, "kills") {
 			break
 		}
 		if iter > 3*kills {
