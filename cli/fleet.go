@@ -22,7 +22,7 @@ import (
 // fleetFlags are upgrade's flags for running on many targets.
 type fleetFlags struct {
 	targetsFile     string
-	schemas         []string
+	schemas         string
 	schemasQuery    string
 	concurrency     int
 	continueOnError bool
@@ -32,7 +32,7 @@ type fleetFlags struct {
 func (ff *fleetFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&ff.targetsFile, "targets", "", "upgrade every database URL listed in FILE (one per line, # comments)")
-	f.StringSliceVar(&ff.schemas, "schemas", nil, "upgrade these schemas of the PostgreSQL database, each with its own version table (comma-separated)")
+	f.StringVar(&ff.schemas, "schemas", "", "upgrade these schemas of the PostgreSQL database, each with its own version table (comma-separated)")
 	f.StringVar(&ff.schemasQuery, "schemas-from-query", "", "upgrade the schemas named by the first column of this SQL query's rows")
 	f.IntVar(&ff.concurrency, "concurrency", defaultConcurrency(), "targets upgraded at once (with --targets or --schemas)")
 	f.BoolVar(&ff.continueOnError, "continue-on-error", false, "keep upgrading the other targets after one fails (default: stop at the first failure)")
@@ -42,12 +42,12 @@ func (ff *fleetFlags) add(cmd *cobra.Command) {
 func defaultConcurrency() int { return runtime.NumCPU() * 4 }
 
 func (ff *fleetFlags) fleet() bool {
-	return ff.targetsFile != "" || len(ff.schemas) > 0 || ff.schemasQuery != ""
+	return ff.targetsFile != "" || ff.schemas != "" || ff.schemasQuery != ""
 }
 
 func (ff *fleetFlags) check(cmd *cobra.Command, rf *runFlags) error {
 	sources := 0
-	for _, set := range []bool{ff.targetsFile != "", len(ff.schemas) > 0, ff.schemasQuery != ""} {
+	for _, set := range []bool{ff.targetsFile != "", ff.schemas != "", ff.schemasQuery != ""} {
 		if set {
 			sources++
 		}
@@ -117,7 +117,7 @@ func (a *app) fleetTargets(ctx context.Context, ff *fleetFlags, rf *runFlags) ([
 		return nil, usageErrorf("--schemas puts the version table in each schema: give --version-table without a schema, not %q", a.set.VersionTable)
 	}
 	table := firstNonEmpty(a.set.VersionTable, engine.DefaultVersionTable)
-	schemas := ff.schemas
+	schemas := strings.Split(ff.schemas, ",")
 	if ff.schemasQuery != "" {
 		if schemas, err = querySchemas(ctx, d, ff.schemasQuery); err != nil {
 			return nil, err

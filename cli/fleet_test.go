@@ -1,0 +1,285 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/retort-sql/retort/adapter/postgres"
+	"github.com/retort-sql/retort/cli"
+	"github.com/retort-sql/retort/internal/pgtest"
+)
+
+// fleetRow is the --json shape of one target.
+type fleetRow struct {
+	Target     string   `json:"target"`
+	Status     string   `json:"status"`
+	From       []string `json:"from"`
+	To         []string `json:"to"`
+	Applied    int      `json:"applied"`
+	Revisions  []string `json:"revisions"`
+	DurationMS int64    `json:"duration_ms"`
+	Error      string   `json:"error"`
+}
+
+func fleetJSON(t *testing.T, r result) []fleetRow {
+	t.Helper()
+	var rows []fleetRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("--json output: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	return rows
+}
+
+func statuses(rows []fleetRow) string {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(r.Target + "=" + r.Status + " ")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// tableRow matches a summary table line: target, status, from, to, applied.
+var tableRow = regexp.MustCompile(`(?m)^(\S+)\s+(ok|failed|not started)\s+(\S+)\s+(\S+)\s+(\d+)\s`)
+
+func TestFleetSQLiteFiles(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	// c.db already has the account table: its first revision fails.
+	execSQL(t, "sqlite:c.db", "CREATE TABLE account (id integer)")
+	writeFile(t, "targets.txt", `# tenants
+sqlite:a.db
+
+sqlite:b.db
+  # the broken one
+sqlite:c.db
+sqlite:d.db
+`)
+	quiet := []string{"--log-level", "disabled"}
+
+	// Fail-fast, one at a time: a and b run, c fails, d never starts.
+	r := run(t, nil, append(quiet, "upgrade", "head", "--targets", "targets.txt", "--concurrency", "1")...)
+	if r.code != cli.ExitFailure {
+		t.Fatalf("exit %d, want 1: %s%s", r.code, r.stdout, r.stderr)
+	}
+	got := map[string]string{}
+	for _, m := range tableRow.FindAllStringSubmatch(r.stdout, -1) {
+		got[m[1]] = m[2] + " " + m[3] + " " + m[4] + " " + m[5]
+	}
+	want := map[string]string{
+		"sqlite:a.db": "ok <base> 3c4d5e6f7a8b 3",
+		"sqlite:b.db": "ok <base> 3c4d5e6f7a8b 3",
+		"sqlite:c.db": "failed <base> <base> 0",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q\n%s", k, got[k], v, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "sqlite:d.db  not started") || !strings.Contains(r.stdout, "4 targets in ") ||
+		!strings.Contains(r.stdout, "2 ok, 1 failed, 1 not started") || !strings.Contains(r.stdout, "1a2b3c4d5e6f") {
+		t.Errorf("summary:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "1 of 4 targets failed, 1 not started") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	if c := run(t, nil, "--url", "sqlite:d.db", "current"); c.stdout != "" {
+		t.Errorf("d.db was upgraded after the failure: %q", c.stdout)
+	}
+
+	// Continue on error: d runs too; a and b have nothing to do.
+	r = run(t, nil, append(quiet, "upgrade", "--targets", "targets.txt", "--continue-on-error", "--json")...)
+	if r.code != cli.ExitFailure {
+		t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+	}
+	rows := fleetJSON(t, r)
+	if s := statuses(rows); s != "sqlite:a.db=ok sqlite:b.db=ok sqlite:c.db=failed sqlite:d.db=ok" {
+		t.Fatalf("statuses %s", s)
+	}
+	if rows[0].Applied != 0 || rows[3].Applied != 3 || strings.Join(rows[3].To, ",") != "3c4d5e6f7a8b" ||
+		len(rows[3].Revisions) != 3 || rows[0].From == nil {
+		t.Errorf("rows: %+v", rows)
+	}
+	if !strings.Contains(rows[2].Error, "1a2b3c4d5e6f") || strings.Contains(rows[2].Error, "\n") {
+		t.Errorf("error of c.db: %q", rows[2].Error)
+	}
+
+	// Without the broken target every target succeeds.
+	writeFile(t, "targets.txt", "sqlite:a.db\nsqlite:d.db\nsqlite:e.db\n")
+	r = run(t, nil, append(quiet, "upgrade", "--targets", "targets.txt")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "3 targets in ") || !strings.Contains(r.stdout, "3 ok, 0 failed, 0 not started") {
+		t.Errorf("all ok: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestFleetPasswordsRedacted(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	const secret = "Fl33tSecret"
+	writeFile(t, "targets.txt", "postgres://app:"+secret+"@127.0.0.1:1/app?connect_timeout=2\nsqlite:ok.db\n")
+	r := run(t, nil, "upgrade", "--targets", "targets.txt", "--continue-on-error", "--json")
+	if r.code != cli.ExitFailure {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, secret) {
+		t.Fatalf("password printed:\n%s%s", r.stdout, r.stderr)
+	}
+	rows := fleetJSON(t, r)
+	if len(rows) != 2 || rows[0].Target != "postgres://app:xxxxx@127.0.0.1:1/app?connect_timeout=2" ||
+		rows[0].Status != "failed" || rows[1].Status != "ok" {
+		t.Errorf("rows: %+v", rows)
+	}
+}
+
+// schemaTables returns, for each schema, whether it has an invoice table,
+// and whether public got one.
+func tableExists(t *testing.T, url, qualified string) bool {
+	t.Helper()
+	ctx := context.WithoutCancel(t.Context())
+	pool, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	c, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	rows, err := c.Query(ctx, "SELECT to_regclass($1) IS NOT NULL", qualified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ok bool
+	if !rows.Next() {
+		t.Fatal("no row")
+	}
+	if err := rows.Scan(&ok); err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func TestFleetPostgresSchemas(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	url := pgtest.URL(t)
+	e := env{"MIGRATE_URL": url}
+	quiet := []string{"--log-level", "disabled"}
+
+	r := run(t, e, append(quiet, "upgrade", "head", "--schemas", "tenant_a,tenant_b,Tenant_C")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, s := range []string{"tenant_a", "tenant_b", "Tenant_C"} {
+		if !strings.Contains(r.stdout, s+" ") {
+			t.Errorf("summary does not name %s:\n%s", s, r.stdout)
+		}
+		if !tableExists(t, url, `"`+s+`".invoice`) || !tableExists(t, url, `"`+s+`".migrate_version`) ||
+			!tableExists(t, url, `"`+s+`".migrate_history`) {
+			t.Errorf("schema %s lacks its tables", s)
+		}
+		c := run(t, e, "--version-table", s+".migrate_version", "current")
+		if c.code != 0 || c.stdout != "3c4d5e6f7a8b (head)\n" {
+			t.Errorf("current of %s: %q %s", s, c.stdout, c.stderr)
+		}
+	}
+	if tableExists(t, url, "public.invoice") || tableExists(t, url, "public.migrate_version") {
+		t.Error("the scripts' tables landed in public")
+	}
+
+	// A broken tenant: fail-fast stops the others, continue-on-error runs them.
+	execSQL(t, url, "CREATE SCHEMA tenant_d; CREATE TABLE tenant_d.account (id integer); CREATE SCHEMA tenant_e")
+	r = run(t, e, append(quiet, "upgrade", "--schemas", "tenant_d,tenant_e", "--concurrency", "1", "--json")...)
+	if rows := fleetJSON(t, r); r.code != cli.ExitFailure || statuses(rows) != "tenant_d=failed tenant_e=not started" {
+		t.Fatalf("fail-fast: exit %d, %s: %s", r.code, statuses(rows), r.stderr)
+	} else if !strings.Contains(rows[0].Error, "1a2b3c4d5e6f") || !strings.Contains(rows[0].Error, "account") {
+		t.Errorf("tenant_d error: %q", rows[0].Error)
+	}
+	if tableExists(t, url, "tenant_e.account") {
+		t.Error("tenant_e ran after the failure")
+	}
+	r = run(t, e, append(quiet, "upgrade", "--schemas-from-query",
+		`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1`, "--continue-on-error", "--json")...)
+	rows := fleetJSON(t, r)
+	if r.code != cli.ExitFailure || statuses(rows) != "tenant_a=ok tenant_b=ok tenant_d=failed tenant_e=ok" {
+		t.Fatalf("continue-on-error: exit %d, %s: %s", r.code, statuses(rows), r.stderr)
+	}
+	if rows[0].Applied != 0 || rows[3].Applied != 3 {
+		t.Errorf("rows: %+v", rows)
+	}
+	if !tableExists(t, url, "tenant_e.invoice") {
+		t.Error("tenant_e was not upgraded")
+	}
+}
+
+func TestFleetUsageErrors(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	writeFile(t, "t.txt", "sqlite:a.db\n")
+	writeFile(t, "dup.txt", "sqlite:a.db\n# again\nsqlite:a.db\n")
+	writeFile(t, "bad.txt", "sqlite:a.db\nmysql://x/y\n")
+	writeFile(t, "empty.txt", "# nothing\n\n")
+	pg := env{"MIGRATE_URL": "postgres://app@127.0.0.1:1/app"}
+	for _, tc := range []struct {
+		name string
+		e    env
+		args []string
+		code int
+		want string
+	}{
+		{"two sources", pg, []string{"upgrade", "--targets", "t.txt", "--schemas", "a"}, cli.ExitUsage, "exclude each other"},
+		{"json alone", nil, []string{"upgrade", "--json"}, cli.ExitUsage, "--json applies only with --targets"},
+		{"concurrency alone", nil, []string{"upgrade", "--concurrency", "2"}, cli.ExitUsage, "--concurrency applies only"},
+		{"zero concurrency", nil, []string{"upgrade", "--targets", "t.txt", "--concurrency", "0"}, cli.ExitUsage, "at least 1"},
+		{"sql fleet", nil, []string{"upgrade", "--sql", "--targets", "t.txt"}, cli.ExitUsage, "--sql prints one script"},
+		{"hostile schema", pg, []string{"upgrade", "--schemas", `x"; DROP TABLE y; --`}, cli.ExitUsage, "invalid schema name"},
+		{"dotted schema", pg, []string{"upgrade", "--schemas", "a.b"}, cli.ExitUsage, "invalid schema name"},
+		{"schema twice", pg, []string{"upgrade", "--schemas", "a,a"}, cli.ExitUsage, "listed twice"},
+		{"schemas on sqlite", nil, []string{"upgrade", "--schemas", "a"}, cli.ExitUsage, "needs a PostgreSQL URL"},
+		{"qualified version table", pg, []string{"--version-table", "s.v", "upgrade", "--schemas", "a"}, cli.ExitUsage, "without a schema"},
+		{"lease fleet", pg, []string{"--lock", "lease", "upgrade", "--schemas", "a"}, cli.ExitUsage, "--lock lease is not supported"},
+		{"missing file", nil, []string{"upgrade", "--targets", "nope.txt"}, cli.ExitFailure, "targets file"},
+		{"duplicate URL", nil, []string{"upgrade", "--targets", "dup.txt"}, cli.ExitFailure, "dup.txt:3: sqlite:a.db is already listed on line 1"},
+		{"bad URL", nil, []string{"upgrade", "--targets", "bad.txt"}, cli.ExitFailure, "bad.txt:2:"},
+		{"empty file", nil, []string{"upgrade", "--targets", "empty.txt"}, cli.ExitFailure, "lists no database URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.e, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", r.code, tc.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+// TestFleetProgressLine runs a fleet with stderr taken for a terminal: the
+// progress line ends with the final counts.
+func TestFleetProgressLine(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	writeFile(t, "t.txt", "sqlite:a.db\nsqlite:b.db\nsqlite:c.db\n")
+	var out, errb bytes.Buffer
+	code := cli.Main(t.Context(), []string{"upgrade", "--targets", "t.txt"}, cli.Options{
+		Stdout: &out, Stderr: &errb,
+		Terminal: func(w io.Writer) bool { return w == io.Writer(&errb) },
+	})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	final := regexp.MustCompile(`\r\[3/3\] 3 done, 0 failed, 0 running, [0-9.]+/s *\n`)
+	if !final.MatchString(errb.String()) {
+		t.Errorf("no final progress line in stderr: %q", errb.String())
+	}
+	if strings.Contains(errb.String(), "upgrade   1a2b3c4d5e6f") || strings.Contains(errb.String(), "INF upgrade") {
+		t.Errorf("per-revision logs interleaved with the progress line: %q", errb.String())
+	}
+	if strings.Contains(out.String(), "\r") {
+		t.Errorf("progress on stdout: %q", out.String())
+	}
+}
