@@ -1,0 +1,9 @@
+-- migrate:revision aaaa00000001
+-- migrate:down_revision bbbb00000002
+-- migrate:message revision aaaa00000001
+
+-- migrate:upgrade
+CREATE TABLE t_aaaa00000001 (id integer PRIMARY KEY);
+
+-- migrate:downgrade
+DROP TABLE t_aaaa00000001;

@@ -1,0 +1,4 @@
+-- migrate:down_revision aaaa00000001
+
+-- migrate:upgrade
+CREATE TABLE t_b (id integer);

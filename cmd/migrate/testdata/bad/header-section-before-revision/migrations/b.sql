@@ -1,0 +1,3 @@
+-- migrate:upgrade
+CREATE TABLE t_b (id integer);
+-- migrate:revision bbbb00000002

@@ -1,0 +1,4 @@
+-- migrate:revision aaaa00000001
+-- migrate:branch_labels billing
+
+-- migrate:upgrade

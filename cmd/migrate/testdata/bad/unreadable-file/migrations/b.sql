@@ -1,0 +1,5 @@
+-- migrate:revision bbbb00000002
+-- migrate:down_revision aaaa00000001
+
+-- migrate:upgrade
+CREATE TABLE t_b (id integer);

@@ -1,0 +1,8 @@
+-- migrate:revision bbbb00000002
+-- migrate:down_revision aaaa00000001
+
+-- migrate:upgrade
+CREATE TABLE t_b (id integer);
+
+-- migrate:upgrade
+CREATE TABLE t_c (id integer);
