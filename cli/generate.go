@@ -39,6 +39,9 @@ file.`,
 					return usageErrorf("--tx-mode: %v", err)
 				}
 			}
+			if err := checkLock(a.flags.lock); err != nil {
+				return usageErrorf("--lock: %v", err)
+			}
 			if _, err := os.Stat(cfgPath); err == nil {
 				return fmt.Errorf("%s already exists; not overwriting it", cfgPath)
 			}
@@ -83,6 +86,13 @@ func (a *app) configTemplate(dir string) string {
 		fmt.Fprintf(&b, "transaction_mode = %s\n", strconv.Quote(a.flags.txMode))
 	} else {
 		b.WriteString("# transaction_mode = \"run\"\n")
+	}
+	b.WriteString("\n# Migration lock: \"advisory\" (the database's own), or \"lease\" for PostgreSQL\n")
+	b.WriteString("# behind PgBouncer in transaction pooling mode (see docs/concurrency.md).\n")
+	if a.flags.lock != "" {
+		fmt.Fprintf(&b, "lock = %s\n", strconv.Quote(a.flags.lock))
+	} else {
+		b.WriteString("# lock = \"advisory\"\n")
 	}
 	return b.String()
 }
