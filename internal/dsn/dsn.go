@@ -81,24 +81,61 @@ func Parse(raw string) (DSN, error) {
 func (d DSN) Redacted() string { return Redact(d.URL) }
 
 // Redact replaces the password of a URL, and any password=… parameter, with
-// "xxxxx". Text that does not parse as a URL is cut to its scheme.
+// "xxxxx". Text that does not parse as a URL is cut to its scheme; text
+// without a scheme that may hold a credential (key=value settings,
+// user@host) and an opaque URL with an @ (postgres:u:pw@host) are not shown
+// at all.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		scheme, _, _ := strings.Cut(raw, ":")
-		if strings.ContainsAny(scheme, "/@ ") || scheme == raw {
+		if scheme == "" || strings.ContainsAny(scheme, "/@ ") || scheme == raw {
 			return "<unparseable URL>"
 		}
 		return scheme + "://<unparseable>"
+	}
+	switch {
+	case u.Scheme == "" && strings.ContainsAny(raw, "=@ \t\r\n"):
+		return "<unparseable URL>"
+	case u.Opaque != "" && strings.Contains(u.Opaque, "@"):
+		return u.Scheme + ":<redacted>"
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
+	u.RawQuery = redactQuery(u.RawQuery)
 	return u.String()
+}
+
+// redactQuery replaces the value of every password parameter of a raw
+// query, keeping the order and the spelling of the rest. It works on the
+// raw text, so that a parameter url.Values would drop (a bad escape, a ';'
+// separator) cannot carry a password through.
+func redactQuery(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	var b strings.Builder
+	start := 0
+	for i := 0; i <= len(raw); i++ {
+		if i < len(raw) && raw[i] != '&' && raw[i] != ';' {
+			continue
+		}
+		part := raw[start:i]
+		key, _, hasValue := strings.Cut(part, "=")
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+		if hasValue && strings.EqualFold(strings.TrimSpace(key), "password") {
+			part = part[:strings.IndexByte(part, '=')] + "=xxxxx"
+		}
+		b.WriteString(part)
+		if i < len(raw) {
+			b.WriteByte(raw[i])
+		}
+		start = i + 1
+	}
+	return b.String()
 }

@@ -1,0 +1,149 @@
+package dsn_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/retort-sql/retort/internal/dsn"
+)
+
+var fuzzSeeds = []string{
+	"",
+	"postgres://app:Sup3rS3cretPw@db:5432/app?sslmode=disable",
+	"postgresql://app:Sup3rS3cretPw@db/app",
+	"postgres://:Sup3rS3cretPw@db/app",
+	"postgres://app@db/app?password=Sup3rS3cretPw&sslmode=disable",
+	"postgres://app@db/app?a=1;PASSWORD=Sup3rS3cretPw",
+	"postgres://u:Sup3r/S3cretPw@db/app",
+	"postgres://u:Sup3r%zzS3cretPw@db/app",
+	"postgres://u:Sup3rS3cretPw@[::1/app",
+	"postgres://u:Sup3rS3cretPw@h1:5432,h2:5433/app",
+	"postgres:u:Sup3rS3cretPw@db/app",
+	"host=db user=app password=Sup3rS3cretPw",
+	"mysql://root:Sup3rS3cretPw@db/app",
+	"sqlite:app.db",
+	"sqlite:///var/lib/app.db",
+	"sqlite://rel/app.db?mode=ro",
+	"sqlite::memory:",
+	"sqlite:",
+	"app.db",
+	"://u:Sup3rS3cretPw@db",
+}
+
+// fixedText is every constant text Parse and Redact write; a password
+// that is part of it cannot be told apart from it.
+const fixedText = "xxxxx <unparseable URL> ://<unparseable> :<redacted> unsupported database URL: empty URL " +
+	"invalid database URL : malformed no file path (use sqlite:PATH or sqlite::memory:) " +
+	"expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory: scheme (expected postgres, postgresql or sqlite)"
+
+// passwords returns the passwords raw carries, in its userinfo or in a
+// password query parameter, and raw with them cut out.
+func passwords(raw string) ([]string, string) {
+	var pws []string
+	rest := raw
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			pws = append(pws, pw)
+		}
+	}
+	if i := strings.Index(rest, "://"); i > 0 && isScheme(rest[:i]) {
+		auth := rest[i+3:]
+		if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+			auth = auth[:j]
+		}
+		if at := strings.LastIndex(auth, "@"); at >= 0 {
+			// Also the raw text: a URL that does not parse still holds it.
+			if _, pw, ok := strings.Cut(auth[:at], ":"); ok {
+				pws = append(pws, pw)
+				if d, err := url.PathUnescape(pw); err == nil {
+					pws = append(pws, d)
+				}
+			}
+			rest = rest[:i+3] + auth[at+1:] + rest[i+3+len(auth):]
+		}
+	}
+	if _, q, ok := strings.Cut(rest, "?"); ok {
+		for _, part := range strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' }) {
+			k, v, _ := strings.Cut(part, "=")
+			if dk, err := url.QueryUnescape(k); err == nil {
+				k = dk
+			}
+			if strings.EqualFold(strings.TrimSpace(k), "password") {
+				pws = append(pws, v)
+				if d, err := url.QueryUnescape(v); err == nil {
+					pws = append(pws, d)
+				}
+				rest = strings.Replace(rest, part, "", 1)
+			}
+		}
+	}
+	return pws, rest
+}
+
+func isScheme(s string) bool {
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// leaked returns a password of raw that out shows, or "". Passwords shorter
+// than 4 bytes, or that also occur in raw outside the password or in the
+// package's fixed texts, are not checked: they cannot be told apart.
+func leaked(raw, out string) string {
+	pws, rest := passwords(raw)
+	restU, _ := url.PathUnescape(rest)
+	restQ, _ := url.QueryUnescape(rest)
+	for _, pw := range pws {
+		if len(pw) < 4 || strings.Contains(rest, pw) || strings.Contains(restU, pw) ||
+			strings.Contains(restQ, pw) || strings.Contains(fixedText, pw) {
+			continue
+		}
+		if strings.Contains(out, pw) || strings.Contains(out, url.PathEscape(pw)) || strings.Contains(out, url.QueryEscape(pw)) {
+			return pw
+		}
+	}
+	return ""
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		d, err := dsn.Parse(raw)
+		if err != nil {
+			if pw := leaked(raw, err.Error()); pw != "" {
+				t.Fatalf("Parse(%q) error %q shows password %q", raw, err, pw)
+			}
+			return
+		}
+		if d.Kind != dsn.Postgres && d.Kind != dsn.SQLite {
+			t.Fatalf("Parse(%q) kind %v", raw, d.Kind)
+		}
+		if d.Kind == dsn.SQLite && d.Path == "" {
+			t.Fatalf("Parse(%q) gave an empty SQLite path", raw)
+		}
+		if pw := leaked(raw, d.Redacted()); pw != "" {
+			t.Fatalf("Parse(%q).Redacted() = %q shows password %q", raw, d.Redacted(), pw)
+		}
+	})
+}
+
+func FuzzRedact(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		out := dsn.Redact(raw)
+		if pw := leaked(raw, out); pw != "" {
+			t.Fatalf("Redact(%q) = %q shows password %q", raw, out, pw)
+		}
+		if strings.Contains(out, "\n") && !strings.Contains(raw, "\n") {
+			t.Fatalf("Redact(%q) = %q adds a line break", raw, out)
+		}
+	})
+}
