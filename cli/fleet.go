@@ -242,17 +242,17 @@ func (a *app) upgradeFleet(ctx context.Context, cmd *cobra.Command, target strin
 	if err != nil {
 		return err
 	}
+	a.log.Info().Int("targets", len(targets)).Int("concurrency", ff.concurrency).
+		Bool("continue_on_error", ff.continueOnError).Str("target", target).Msg("upgrading fleet")
 	var prog *progress
 	if a.terminal(a.opts.Stderr) {
-		prog = newProgress(a.opts.Stderr, len(targets))
+		prog = newProgress(a.stderr, len(targets))
 		// Per-revision log lines would tear the progress line apart.
 		for i := range targets {
 			l := &targets[i].Config.Logger
 			*l = l.Level(max(l.GetLevel(), zerolog.WarnLevel))
 		}
 	}
-	a.log.Info().Int("targets", len(targets)).Int("concurrency", ff.concurrency).
-		Bool("continue_on_error", ff.continueOnError).Str("target", target).Msg("upgrading fleet")
 	start := time.Now()
 	results := upgradeAll(ctx, targets, target, ff.concurrency, ff.continueOnError, prog)
 	elapsed := time.Since(start)

@@ -82,7 +82,7 @@ func Main(ctx context.Context, args []string, opts Options) int {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &app{opts: opts}
+	a := &app{opts: opts, stderr: &lockedWriter{w: opts.Stderr}}
 	root := a.newRoot()
 	root.SetArgs(relativeTargetsLast(args))
 	root.SetOut(opts.Stdout)

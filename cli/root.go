@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -40,6 +42,9 @@ type app struct {
 	set   settings
 	log   zerolog.Logger
 	goIDs map[string]bool // ids of Options.GoRevisions
+	// stderr is Options.Stderr behind a mutex: the fleet's progress line and
+	// the targets' log events write to it from several goroutines.
+	stderr io.Writer
 	// cleanup runs after the command body, newest first: pools opened for
 	// a lease locker, say.
 	cleanup []func()
@@ -93,7 +98,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 // usage errors.
 func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		log, err := newLogger(a.opts.Stderr, a.terminal(a.opts.Stderr), a.flags.logFormat, a.flags.logLevel)
+		log, err := newLogger(a.stderr, a.terminal(a.opts.Stderr), a.flags.logFormat, a.flags.logLevel)
 		if err != nil {
 			return err
 		}
@@ -268,4 +273,16 @@ func (a *app) isGoRevision(id string) bool {
 		}
 	}
 	return a.goIDs[id]
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
