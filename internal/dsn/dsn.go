@@ -54,7 +54,7 @@ func Parse(raw string) (DSN, error) {
 		return DSN{}, fmt.Errorf("%w: empty URL", ErrUnsupported)
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		if _, err := url.Parse(raw); err != nil {
-			return DSN{}, fmt.Errorf("invalid database URL %s: malformed", Redact(raw))
+			return DSN{}, fmt.Errorf("invalid database URL %s: malformed: %s", Redact(raw), malformedReason(err))
 		}
 		return DSN{Kind: Postgres, URL: raw}, nil
 	case strings.HasPrefix(raw, "sqlite:"):
@@ -75,6 +75,30 @@ func Parse(raw string) (DSN, error) {
 		return DSN{}, fmt.Errorf("%w %s: expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:", ErrUnsupported, Redact(raw))
 	}
 	return DSN{}, fmt.Errorf("%w: scheme %q (expected postgres, postgresql or sqlite)", ErrUnsupported, scheme)
+}
+
+// malformedReason says why url.Parse rejected a URL in words of its own:
+// url.Parse's messages quote the offending text, which may be part of a
+// password.
+func malformedReason(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return "not a URL"
+	}
+	msg := ue.Err.Error()
+	switch {
+	case strings.HasPrefix(msg, "invalid port"), strings.HasPrefix(msg, "missing ']'"):
+		return "bad host or port (percent-encode / # ? @ in a user name or password)"
+	case strings.HasPrefix(msg, "invalid URL escape"):
+		return "bad %-escape"
+	case strings.Contains(msg, "invalid userinfo"):
+		return "bad character in the user name or password (percent-encode it)"
+	case strings.HasPrefix(msg, "invalid character"):
+		return "bad character in the host name"
+	case strings.Contains(msg, "control character"):
+		return "control character in the URL"
+	}
+	return "not a URL"
 }
 
 // Redacted returns the URL with any password replaced by "xxxxx".

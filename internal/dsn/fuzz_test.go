@@ -35,7 +35,9 @@ var fuzzSeeds = []string{
 // that is part of it cannot be told apart from it.
 const fixedText = "xxxxx <unparseable URL> ://<unparseable> :<redacted> unsupported database URL: empty URL " +
 	"invalid database URL : malformed no file path (use sqlite:PATH or sqlite::memory:) " +
-	"expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory: scheme (expected postgres, postgresql or sqlite)"
+	"expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory: scheme (expected postgres, postgresql or sqlite) " +
+	"not a URL bad host or port (percent-encode / # ? @ in a user name or password) bad %-escape " +
+	"bad character in the user name or password (percent-encode it) bad character in the host name control character in the URL"
 
 // passwords returns the passwords raw carries, in its userinfo or in a
 // password query parameter, and raw with them cut out.
