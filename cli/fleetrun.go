@@ -11,59 +11,28 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/retort-sql/retort/engine"
 )
 
-// upgradeAll is engine.UpgradeAll with progress reporting: at most limit
-// targets at once; the first failure cancels the targets in flight and
-// starts no new ones unless continueOnError. A target never started has
-// Err context.Canceled and a zero Duration. prog may be nil.
-func upgradeAll(ctx context.Context, targets []fleetTarget, target string, limit int, continueOnError bool, prog *progress) []fleetResult {
-	results := make([]fleetResult, len(targets))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var g errgroup.Group
-	g.SetLimit(limit)
-	for i := range targets {
-		results[i].Name = targets[i].Name
-		g.Go(func() error {
-			r := &results[i]
-			if err := runCtx.Err(); err != nil {
-				r.Err = err
+// upgradeAll runs engine.UpgradeAll, feeding the progress line (which may
+// be nil) from its callbacks.
+func upgradeAll(ctx context.Context, targets []fleetTarget, target string, limit int, continueOnError bool, prog *progress) []engine.TargetResult {
+	ts := make([]engine.Target, len(targets))
+	for i, t := range targets {
+		ts[i] = engine.Target{Name: t.Name, Config: t.Config}
+	}
+	return engine.UpgradeAll(ctx, ts, target, engine.FanOutOptions{
+		Concurrency:     limit,
+		ContinueOnError: continueOnError,
+		OnStart:         func(int) { prog.begin() },
+		OnDone: func(_ int, r engine.TargetResult) {
+			if r.Started {
+				prog.finish(r.Err == nil)
+			} else {
 				prog.skip()
-				return nil
 			}
-			r.started = true
-			prog.begin()
-			start := time.Now()
-			r.Result, r.Err = upgradeOne(runCtx, targets[i].Config, target)
-			r.Duration = time.Since(start)
-			if r.Err != nil && !continueOnError {
-				cancel()
-			}
-			prog.finish(r.Err == nil)
-			return nil
-		})
-	}
-	_ = g.Wait()
-	return results
-}
-
-// fleetResult is an engine.TargetResult that knows whether it started.
-type fleetResult struct {
-	engine.TargetResult
-	started bool
-}
-
-func upgradeOne(ctx context.Context, cfg engine.Config, target string) (*engine.Result, error) {
-	e, err := engine.Open(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer e.Close()
-	return e.Upgrade(ctx, target)
+		},
+	})
 }
 
 // progress draws one status line, rewritten in place, on a terminal.
@@ -183,7 +152,7 @@ type fleetRow struct {
 	duration   time.Duration
 }
 
-func (a *app) fleetRow(t fleetTarget, r fleetResult) fleetRow {
+func (a *app) fleetRow(t fleetTarget, r engine.TargetResult) fleetRow {
 	row := fleetRow{Target: r.Name, Status: statusOK, From: []string{}, To: []string{}, Revisions: []string{},
 		DurationMS: r.Duration.Milliseconds(), duration: r.Duration}
 	if res := r.Result; res != nil {
@@ -195,7 +164,7 @@ func (a *app) fleetRow(t fleetTarget, r fleetResult) fleetRow {
 	}
 	switch {
 	case r.Err == nil:
-	case !r.started && errors.Is(r.Err, context.Canceled):
+	case !r.Started && errors.Is(r.Err, context.Canceled):
 		row.Status, row.Error = statusNotStarted, "not started: an earlier target failed or the run was cancelled"
 	default:
 		row.Status = statusFailed

@@ -24,6 +24,12 @@ type FanOutOptions struct {
 	// By default the first failure cancels the targets in flight and starts
 	// no new ones.
 	ContinueOnError bool
+	// OnStart, if set, is called when target i starts; OnDone when it
+	// ends, with its result (also for a target never started). Both are
+	// called from the target's goroutine, concurrently for different
+	// targets; they must be safe for that and must not block long.
+	OnStart func(i int)
+	OnDone  func(i int, r TargetResult)
 }
 
 // TargetResult is the outcome for one target. Err is context.Canceled for a
@@ -33,6 +39,9 @@ type TargetResult struct {
 	Result   *Result
 	Err      error
 	Duration time.Duration
+	// Started reports whether the target ran at all; one never started has
+	// Err set to the context's error.
+	Started bool
 }
 
 // UpgradeAll upgrades every target to target (for example "head")
@@ -54,9 +63,16 @@ func UpgradeAll(ctx context.Context, targets []Target, target string, opts FanOu
 		results[i].Name = targets[i].Name
 		g.Go(func() error {
 			r := &results[i]
+			if opts.OnDone != nil {
+				defer func() { opts.OnDone(i, *r) }()
+			}
 			if err := runCtx.Err(); err != nil {
 				r.Err = err
 				return nil
+			}
+			r.Started = true
+			if opts.OnStart != nil {
+				opts.OnStart(i)
 			}
 			start := time.Now()
 			r.Result, r.Err = upgradeOne(runCtx, targets[i].Config, target)
