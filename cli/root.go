@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -246,14 +245,9 @@ func (a *app) openEngineWith(ctx context.Context, edit func(*engine.Config)) (*e
 	}
 	a.log.Debug().Str("url", d.Redacted()).Str("url_source", a.set.URLSource).Str("dir", a.set.Dir).
 		Str("lock", firstNonEmpty(a.set.Lock, lockAdvisory)).Msg("opening database")
-	e, err := engine.Open(ctx, cfg)
-	if err != nil {
-		if strings.Contains(err.Error(), d.Redacted()) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
-	}
-	return e, nil
+	// engine.Open names the (redacted) URL in connection errors itself;
+	// script and graph errors are not about the URL.
+	return engine.Open(ctx, cfg)
 }
 
 // displayPath is the path shown for a revision: the script file under the
