@@ -59,9 +59,7 @@ func Parse(raw string) (DSN, error) {
 		return DSN{Kind: Postgres, URL: raw}, nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		p := strings.TrimPrefix(raw, "sqlite:")
-		if strings.HasPrefix(p, "//") {
-			p = strings.TrimPrefix(p, "//")
-		}
+		p = strings.TrimPrefix(p, "//")
 		if i := strings.IndexByte(p, '?'); i >= 0 {
 			p = p[:i]
 		}
@@ -72,7 +70,7 @@ func Parse(raw string) (DSN, error) {
 	}
 	scheme, _, ok := strings.Cut(raw, ":")
 	if !ok || strings.ContainsAny(scheme, "/@ ") {
-		return DSN{}, fmt.Errorf("%w %s: expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:", ErrUnsupported, Redact(raw))
+		return DSN{}, fmt.Errorf("%w %s (expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:)", ErrUnsupported, Redact(raw))
 	}
 	return DSN{}, fmt.Errorf("%w: scheme %q (expected postgres, postgresql or sqlite)", ErrUnsupported, scheme)
 }
