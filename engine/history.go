@@ -113,37 +113,24 @@ func (h historySQL) ph(n int) string {
 }
 
 func (h historySQL) create() string {
-	q := h.d.QuoteIdent(h.t)
+	// Only the id, timestamp and defaults differ between the dialects.
+	id, ts, user, app := "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "''", "''"
 	if h.pg() {
-		return "CREATE TABLE IF NOT EXISTS " + q + ` (
-	id BIGSERIAL PRIMARY KEY,
-	revision VARCHAR(255) NOT NULL,
-	direction VARCHAR(10) NOT NULL,
-	status VARCHAR(10) NOT NULL,
-	checksum VARCHAR(64) NOT NULL DEFAULT '',
-	statements_done INTEGER NOT NULL DEFAULT 0,
-	statements_total INTEGER NOT NULL DEFAULT 0,
-	started_at TIMESTAMPTZ NOT NULL,
-	duration_ms BIGINT NOT NULL DEFAULT 0,
-	db_user TEXT NOT NULL DEFAULT current_user,
-	client_host TEXT NOT NULL DEFAULT '',
-	application TEXT NOT NULL DEFAULT current_setting('application_name'),
-	tool_version TEXT NOT NULL DEFAULT ''
-)`
+		id, ts, user, app = "BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "current_user", "current_setting('application_name')"
 	}
-	return "CREATE TABLE IF NOT EXISTS " + q + ` (
-	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	return "CREATE TABLE IF NOT EXISTS " + h.d.QuoteIdent(h.t) + ` (
+	id ` + id + `,
 	revision VARCHAR(255) NOT NULL,
 	direction VARCHAR(10) NOT NULL,
 	status VARCHAR(10) NOT NULL,
 	checksum VARCHAR(64) NOT NULL DEFAULT '',
 	statements_done INTEGER NOT NULL DEFAULT 0,
 	statements_total INTEGER NOT NULL DEFAULT 0,
-	started_at TEXT NOT NULL,
-	duration_ms INTEGER NOT NULL DEFAULT 0,
-	db_user TEXT NOT NULL DEFAULT '',
+	started_at ` + ts + ` NOT NULL,
+	duration_ms BIGINT NOT NULL DEFAULT 0,
+	db_user TEXT NOT NULL DEFAULT ` + user + `,
 	client_host TEXT NOT NULL DEFAULT '',
-	application TEXT NOT NULL DEFAULT '',
+	application TEXT NOT NULL DEFAULT ` + app + `,
 	tool_version TEXT NOT NULL DEFAULT ''
 )`
 }

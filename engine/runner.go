@@ -185,13 +185,17 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	return res, err
 }
 
+// logDone writes the run's summary event. A failure is logged at info level
+// with its error: the error itself goes back to the caller, who reports it,
+// so it is not logged a second time as an error.
 func (e *Engine) logDone(req request, res *Result, err error) {
 	ev := e.cfg.Logger.Info()
+	msg := "done"
 	if err != nil {
-		ev = e.cfg.Logger.Error().Err(err)
+		ev, msg = ev.Err(err), "failed"
 	}
 	ev.Str("command", req.kind.String()).Int("revisions", len(res.Applied)).
-		Strs("from", nonNil(res.From)).Strs("to", nonNil(res.To)).Dur("duration", res.Duration).Msg("done")
+		Strs("from", nonNil(res.From)).Strs("to", nonNil(res.To)).Dur("duration", res.Duration).Msg(msg)
 }
 
 // precheck makes sure the target resolves against the graph, whatever the
