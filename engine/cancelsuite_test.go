@@ -19,9 +19,9 @@ import (
 // at random moments, on SQLite and PostgreSQL and in both transaction modes.
 // After each cancel: no revision is half applied (in TxPerRun mode nothing
 // or everything is), the Result says what was committed, the migration lock
-// is free at once, a second engine applies the next revision within 2 s, and the
-// engine leaves no session open after Close. At the end no goroutine is
-// left behind.
+// is free at once, a second engine applies the next revision within 2 s,
+// and the engine leaves no session open after Close. At the end no
+// goroutine is left behind.
 func TestCancelSuite(t *testing.T) {
 	// Registered first, so it runs after every pool of the test is closed.
 	before := goleak.IgnoreCurrent()
