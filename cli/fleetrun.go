@@ -168,7 +168,7 @@ func (a *app) fleetRow(t fleetTarget, r engine.TargetResult) fleetRow {
 		row.Status, row.Error = statusNotStarted, "not started: an earlier target failed or the run was cancelled"
 	default:
 		row.Status = statusFailed
-		row.Error = oneLine(redactURL(a.redact(withHint(r.Err)), t.url))
+		row.Error = oneLine(redactURL(a.redact(a.withHint(r.Err)), t.url))
 	}
 	return row
 }

@@ -104,7 +104,7 @@ first. No database is used.`,
 
 func (a *app) historyCmd() *cobra.Command {
 	var rangeSpec string
-	var verbose, indicate, asJSON, applied bool
+	var verbose, indicate, asJSON, applied, graph bool
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List revisions, newest first",
@@ -116,8 +116,15 @@ database is used.
 
 With --applied it prints the database's history table instead, oldest first:
 every revision applied, reverted or stamped, when, how long it took, who ran
-it, and the checksum of the SQL that ran.`,
+it, and the checksum of the SQL that ran.
+
+With --graph it draws the revision graph the way git log --graph does, newest
+first: "*" marks each revision, and "|", "/", "\" lanes lead to its parents,
+showing branches and merges; depends_on edges are noted as "(depends on x)".
+With -i the database's current revisions are marked "(current)".`,
 		Example: `  migrate history
+  migrate history --graph
+  migrate history --graph -i
   migrate history -r base:ae1027a6acf0 -v
   migrate history -r current: --json
   migrate history -i
@@ -125,10 +132,13 @@ it, and the checksum of the SQL that ran.`,
 		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			if applied {
-				if rangeSpec != "" || verbose || indicate {
-					return usageErrorf("--applied prints the history table; -r, -v and -i do not apply")
+				if rangeSpec != "" || verbose || indicate || graph {
+					return usageErrorf("--applied prints the history table; -r, -v, -i and --graph do not apply")
 				}
 				return a.appliedHistory(ctx, cmd.OutOrStdout(), asJSON)
+			}
+			if graph && (verbose || asJSON) {
+				return usageErrorf("--graph draws one line per revision; -v and --json do not apply")
 			}
 			if rangeSpec != "" && !strings.Contains(rangeSpec, ":") {
 				return usageErrorf("history range requires [start]:[end], [start]: or :[end], got %q", rangeSpec)
@@ -165,6 +175,10 @@ it, and the checksum of the SQL that ran.`,
 			}
 			vs := a.views(g, revs, current, indicate)
 			out := cmd.OutOrStdout()
+			if graph {
+				drawGraph(out, vs, a.painter(out))
+				return nil
+			}
 			if asJSON {
 				return writeJSONList(out, vs)
 			}
@@ -182,6 +196,7 @@ it, and the checksum of the SQL that ran.`,
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each revision in full")
 	cmd.Flags().BoolVarP(&indicate, "indicate-current", "i", false, "mark the database's current revisions (reads the database)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array, newest first (with --applied, oldest first)")
+	cmd.Flags().BoolVar(&graph, "graph", false, "draw the revision graph with lanes for branches and merges, like git log --graph")
 	cmd.Flags().BoolVar(&applied, "applied", false, "print the database's history table: what ran, when, for how long and by whom")
 	return cmd
 }

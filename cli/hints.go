@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"io/fs"
 	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/revgraph"
@@ -11,10 +14,28 @@ import (
 
 // withHint renders err with the next step the user can take, when the
 // error has an obvious one that its message does not already give.
-func withHint(err error) string {
+func (a *app) withHint(err error) string {
 	msg := err.Error()
 	var hint string
+	var notFound *revgraph.NotFoundError
 	switch {
+	case errors.As(err, &notFound) && notFound.Branch == "":
+		if a.named(notFound.Name) {
+			hint = "migrate history lists the revisions, migrate heads the heads"
+		} else {
+			// Not typed by the user: a version-table row the scripts lack.
+			hint = "the database names a revision the scripts lack: restore its script, or rewrite the version table with migrate stamp --purge <revision>"
+		}
+	case errors.Is(err, revgraph.ErrMissing):
+		hint = "restore the missing revision's script, or correct the down_revision header"
+	case errors.Is(err, engine.ErrOffline):
+		hint = "with --sql give the start as a range from:to, or drop --sql to read the database"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		hint = "is the database server running? the URL comes from " + firstNonEmpty(a.set.URLSource, "--url")
+	case errors.Is(err, context.DeadlineExceeded) && strings.Contains(msg, "lock ") && strings.Contains(msg, "waited"):
+		hint = "another migrate run holds the migration lock: let it finish, or allow a longer --timeout"
+	case errors.Is(err, fs.ErrNotExist) && strings.Contains(msg, "sqlite"):
+		hint = "the folder of a SQLite database file must exist; check the URL or create the folder"
 	case errors.Is(err, revgraph.ErrMultipleHeads):
 		if !strings.Contains(msg, "migrate merge") {
 			hint = `or merge them first: migrate merge heads -m "merge heads"`
@@ -67,4 +88,15 @@ func redactURL(msg, rawURL string) string {
 		msg = strings.ReplaceAll(msg, url.PathEscape(pw), "xxxxx")
 	}
 	return msg
+}
+
+// named reports whether name was typed on the command line, alone or as
+// part of an argument (a range a:b, label@head).
+func (a *app) named(name string) bool {
+	for _, arg := range a.args {
+		if strings.Contains(arg, name) {
+			return true
+		}
+	}
+	return false
 }

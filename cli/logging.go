@@ -13,7 +13,8 @@ func terminalFD(fd uintptr) bool {
 
 // newLogger builds the zerolog logger for one invocation: a console writer
 // when format is "console" (or "auto" on a terminal), JSON lines otherwise.
-func newLogger(w io.Writer, term bool, format, level string) (zerolog.Logger, error) {
+// The console writer colours its output only when colour is set.
+func newLogger(w io.Writer, term, colour bool, format, level string) (zerolog.Logger, error) {
 	lvl, err := zerolog.ParseLevel(level)
 	if err != nil || level == "" {
 		return zerolog.Nop(), usageErrorf("--log-level: invalid level %q (want trace, debug, info, warn, error or disabled)", level)
@@ -25,10 +26,25 @@ func newLogger(w io.Writer, term bool, format, level string) (zerolog.Logger, er
 		}
 		fallthrough
 	case "console":
-		w = zerolog.ConsoleWriter{Out: w, NoColor: !term, TimeFormat: "15:04:05"}
+		w = zerolog.ConsoleWriter{Out: w, NoColor: !colour, TimeFormat: "15:04:05"}
 	case "json":
 	default:
 		return zerolog.Nop(), usageErrorf("--log-format: invalid format %q (want auto, console or json)", format)
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// colour reports whether output to w may be coloured: w is a terminal,
+// --no-color is not given and NO_COLOR is unset or empty
+// (https://no-color.org).
+func (a *app) colour(w io.Writer) bool {
+	return !a.flags.noColor && a.opts.Getenv("NO_COLOR") == "" && a.terminal(w)
+}
+
+// painter returns the painter for text written to w.
+func (a *app) painter(w io.Writer) painter {
+	if w == nil {
+		return painter{}
+	}
+	return painter{on: a.colour(w)}
 }

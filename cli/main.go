@@ -82,7 +82,7 @@ func Main(ctx context.Context, args []string, opts Options) int {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &app{opts: opts, stderr: &lockedWriter{w: opts.Stderr}}
+	a := &app{opts: opts, stderr: &lockedWriter{w: opts.Stderr}, args: args}
 	root := a.newRoot()
 	root.SetArgs(relativeTargetsLast(args))
 	root.SetOut(opts.Stdout)
@@ -91,7 +91,7 @@ func Main(ctx context.Context, args []string, opts Options) int {
 	if err == nil {
 		return ExitOK
 	}
-	msg := oneLine(a.redact(withHint(err)))
+	msg := oneLine(a.redact(a.withHint(err)))
 	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
 
 	var ue *usageError
@@ -132,7 +132,7 @@ var valueFlags = map[string]bool{
 	"--log-format": true, "--log-level": true, "-m": true, "--message": true, "--head": true,
 	"--branch-label": true, "--depends-on": true, "--rev-id": true, "-r": true, "--rev-range": true,
 	"--timeout": true, "--lock": true, "--dialect": true, "--targets": true, "--schemas": true,
-	"--schemas-from-query": true, "--concurrency": true,
+	"--schemas-from-query": true, "--concurrency": true, "--format": true,
 }
 
 // relativeTargetsLast lets a relative target such as -1 be written as a

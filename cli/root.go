@@ -32,6 +32,7 @@ type globalFlags struct {
 	logLevel     string
 	timeout      time.Duration
 	lock         string
+	noColor      bool
 }
 
 // app is the state of one Main call.
@@ -41,6 +42,7 @@ type app struct {
 	set   settings
 	log   zerolog.Logger
 	goIDs map[string]bool // ids of Options.GoRevisions
+	args  []string        // the command line, for hints
 	// stderr is Options.Stderr behind a mutex: the fleet's progress line and
 	// the targets' log events write to it from several goroutines.
 	stderr io.Writer
@@ -81,6 +83,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 	pf.StringVar(&a.flags.logFormat, "log-format", "auto", "log format on stderr: auto (console on a terminal, else json), console or json")
 	pf.StringVar(&a.flags.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error or disabled")
 	pf.DurationVar(&a.flags.timeout, "timeout", 0, "bound the whole command by a deadline, e.g. 5m (default: none)")
+	pf.BoolVar(&a.flags.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and never when NO_COLOR is set)")
 	pf.StringVar(&a.flags.lock, "lock", "", "migration lock: advisory (the dialect's own) or lease (a lease table, for PgBouncer transaction pooling) (default: config lock, else advisory)")
 
 	root.AddCommand(
@@ -88,7 +91,9 @@ the url key of the config file, else ` + DefaultURL + `.`,
 		a.headsCmd(), a.branchesCmd(), a.historyCmd(), a.showCmd(),
 		a.currentCmd(), a.checkCmd(),
 		a.upgradeCmd(), a.downgradeCmd(), a.stampCmd(),
+		a.graphCmd(), a.completionCmd(), a.versionCmd(),
 	)
+	a.addCompletions(root)
 	return root
 }
 
@@ -97,7 +102,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 // usage errors.
 func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		log, err := newLogger(a.stderr, a.terminal(a.opts.Stderr), a.flags.logFormat, a.flags.logLevel)
+		log, err := newLogger(a.stderr, a.terminal(a.opts.Stderr), a.colour(a.opts.Stderr), a.flags.logFormat, a.flags.logLevel)
 		if err != nil {
 			return err
 		}
