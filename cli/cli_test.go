@@ -130,7 +130,7 @@ func TestUsageErrors(t *testing.T) {
 func TestHelp(t *testing.T) {
 	inTemp(t)
 	cmds := []string{"init", "revision", "merge", "heads", "branches", "history", "show",
-		"current", "check", "upgrade", "downgrade", "stamp"}
+		"current", "check", "upgrade", "downgrade", "stamp", "graph", "completion", "version"}
 	for _, c := range cmds {
 		t.Run(c, func(t *testing.T) {
 			r := run(t, env{"MIGRATE_URL": "postgres://app:hunter2pw@db:5432/app"}, c, "--help")
