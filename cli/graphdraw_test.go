@@ -88,6 +88,10 @@ var drawCases = []struct {
 		{id: "m2", down: "m1, c2", msg: "merge feature back"},
 		{id: "a5", down: "m2", deps: "audit", msg: "needs audit"},
 	}},
+	{"escaping", []rev{
+		{id: "end", labels: "graph", msg: `say "hi" <b> & #1 \ done`},
+		{id: "subgraph", down: "end", msg: "style; class {x}"},
+	}},
 	{"octopus", []rev{
 		{id: "a1", msg: "root"},
 		{id: "b1", down: "a1", msg: "one"},

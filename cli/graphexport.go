@@ -113,7 +113,7 @@ func mermaidID(id string) string { return "r_" + id }
 
 // mermaidText escapes s for a quoted Mermaid label.
 func mermaidText(s string) string {
-	return strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "&", "#amp;").Replace(s)
+	return strings.NewReplacer("#", "#35;", ";", "#59;", `"`, "#quot;", "<", "#lt;", ">", "#gt;", "&", "#amp;").Replace(s)
 }
 
 func writeMermaid(w io.Writer, g *revgraph.Graph, vs []view) {
