@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -81,7 +82,7 @@ func (p *Pool) openConn(ctx context.Context) (*sqlite3.Conn, error) {
 	}
 	if !p.memory {
 		old := c.SetInterrupt(ctx)
-		err := c.Exec("PRAGMA journal_mode=WAL")
+		err := setWAL(ctx, c)
 		c.SetInterrupt(old)
 		if err != nil {
 			c.Close()
@@ -89,6 +90,46 @@ func (p *Pool) openConn(ctx context.Context) (*sqlite3.Conn, error) {
 		}
 	}
 	return c, nil
+}
+
+// setWAL switches the database to WAL. Switching needs an exclusive lock,
+// and SQLite reports SQLITE_BUSY at once, without calling the busy handler,
+// when several connections open a new file together; so it retries with
+// backoff, for as long as the busy timeout, and stops early once another
+// connection has made the switch.
+func setWAL(ctx context.Context, c *sqlite3.Conn) error {
+	deadline := time.Now().Add(DefaultBusyTimeout)
+	for attempt := 0; ; attempt++ {
+		err := c.Exec("PRAGMA journal_mode=WAL")
+		if err == nil || !errors.Is(err, sqlite3.BUSY) {
+			return err
+		}
+		if mode, qerr := journalMode(c); qerr == nil && mode == "wal" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(min(time.Millisecond<<min(attempt, 6), 50*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func journalMode(c *sqlite3.Conn) (string, error) {
+	stmt, _, err := c.Prepare("PRAGMA journal_mode")
+	if err != nil {
+		return "", err
+	}
+	defer stmt.Close()
+	if !stmt.Step() {
+		return "", stmt.Err()
+	}
+	return stmt.ColumnText(0), nil
 }
 
 // busyHandler retries a busy database with growing sleeps until timeout has
