@@ -130,7 +130,7 @@ type relObs struct {
 	rows    []string       // version rows
 	tables  map[int][3]int // t_i: row count, min(id), max(id)
 	other   []string       // tables that are neither t_i nor the engine's
-	done    map[string]int // history rows: upgrade/done per revision
+	done    map[string]int // history rows per revision: upgrade done (or stamped)
 	running []relRunning   // history rows still running
 }
 
@@ -185,7 +185,7 @@ func observe(t *testing.T, db *testDB) relObs {
 			switch {
 			case status == "running":
 				o.running = append(o.running, relRunning{revision: rev, direction: dir, done: int(asInt(r[3]))})
-			case dir == "upgrade" && status == "done":
+			case dir == "upgrade" && (status == "done" || status == "stamped"):
 				o.done[rev]++
 			}
 		}
@@ -522,13 +522,21 @@ func modeName(m engine.TxMode) string {
 }
 
 func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.TxMode, kills int, rng *rand.Rand, stop time.Time) {
-	// A full run first: it calibrates the kill window and checks the child.
-	db := rdb.fresh(t)
-	cfg := crashChildCfg{URL: db.url, Dir: dir, Mode: mode}
-	_, full := runChild(t, cfg, -1)
-	rdb.waitBackendsGone(t, 10*time.Second)
-	if k, _, err := g.verify(observe(t, db)); err != nil || k != g.n {
-		t.Fatalf("full run: at %d: %v", k, err)
+	// Full runs first: they check the child and calibrate the kill window
+	// (the faster of two).
+	cfg := crashChildCfg{Dir: dir, Mode: mode}
+	var full time.Duration
+	for range 2 {
+		db := rdb.fresh(t)
+		cfg.URL = db.url
+		_, d := runChild(t, cfg, -1)
+		rdb.waitBackendsGone(t, 10*time.Second)
+		if k, _, err := g.verify(observe(t, db)); err != nil || k != g.n {
+			t.Fatalf("full run: at %d: %v", k, err)
+		}
+		if full == 0 || d < full {
+			full = d
+		}
 	}
 	t.Logf("full upgrade of %d revisions: %v", g.n, full.Round(time.Millisecond))
 
