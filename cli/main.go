@@ -92,19 +92,15 @@ func Main(ctx context.Context, args []string, opts Options) int {
 		return ExitOK
 	}
 	msg := oneLine(a.redact(a.withHint(err)))
-	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
-
 	var ue *usageError
 	var re *runError
-	switch {
-	case errors.As(err, &ue):
-		fmt.Fprintln(opts.Stderr, "Run 'migrate --help' for usage.")
-		return ExitUsage
-	case !errors.As(err, &re):
-		// cobra's own errors: unknown command or flag, wrong arguments.
-		fmt.Fprintln(opts.Stderr, "Run 'migrate --help' for usage.")
+	// A usage error is a cobra error (unknown command or flag, wrong
+	// arguments) or one of ours; either way the error stays one line.
+	if errors.As(err, &ue) || !errors.As(err, &re) {
+		fmt.Fprintf(opts.Stderr, "migrate: %s (see 'migrate --help')\n", msg)
 		return ExitUsage
 	}
+	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
 	if ctx.Err() != nil {
 		if code := signalExitCode(context.Cause(ctx)); code != 0 {
 			return code

@@ -81,7 +81,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 	pf.StringVar(&a.flags.versionTable, "version-table", "", "version table name, schema.table allowed (default: config version_table, else migrate_version)")
 	pf.StringVar(&a.flags.txMode, "tx-mode", "", "transaction mode: run (one for the whole run) or revision (one per revision) (default: config transaction_mode, else run)")
 	pf.StringVar(&a.flags.logFormat, "log-format", "auto", "log format on stderr: auto (console on a terminal, else json), console or json")
-	pf.StringVar(&a.flags.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error or disabled")
+	pf.StringVar(&a.flags.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error or disabled")
 	pf.DurationVar(&a.flags.timeout, "timeout", 0, "bound the whole command by a deadline, e.g. 5m (default: none)")
 	pf.BoolVar(&a.flags.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and never when NO_COLOR is set)")
 	pf.StringVar(&a.flags.lock, "lock", "", "migration lock: advisory (the dialect's own) or lease (a lease table, for PgBouncer transaction pooling) (default: config lock, else advisory)")
