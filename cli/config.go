@@ -64,6 +64,14 @@ func loadConfigFile(path string, explicit bool) (fileConfig, bool, error) {
 		}
 		return fc, false, fmt.Errorf("read config: %w", err)
 	}
+	fc, err = parseConfig(path, data)
+	return fc, err == nil, err
+}
+
+// parseConfig decodes the text of a config file. Every error is a
+// *ConfigError naming path and, where known, the line.
+func parseConfig(path string, data []byte) (fileConfig, error) {
+	var fc fileConfig
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&fc); err != nil {
 		var strict *toml.StrictMissingError
@@ -72,26 +80,26 @@ func loadConfigFile(path string, explicit bool) (fileConfig, bool, error) {
 		case errors.As(err, &strict) && len(strict.Errors) > 0:
 			first := strict.Errors[0]
 			row, _ := first.Position()
-			return fc, false, &ConfigError{Path: path, Line: row,
+			return fc, &ConfigError{Path: path, Line: row,
 				Err: fmt.Errorf("%w %q (known keys: script_location, url, version_table, transaction_mode, lock)",
 					ErrUnknownKey, strings.Join(first.Key(), "."))}
 		case errors.As(err, &derr):
 			row, _ := derr.Position()
-			return fc, false, &ConfigError{Path: path, Line: row, Err: errors.New(derr.Error())}
+			return fc, &ConfigError{Path: path, Line: row, Err: errors.New(derr.Error())}
 		}
-		return fc, false, &ConfigError{Path: path, Err: err}
+		return fc, &ConfigError{Path: path, Err: err}
 	}
 	if fc.TransactionMode != "" {
 		if _, err := parseTxMode(fc.TransactionMode); err != nil {
-			return fc, false, &ConfigError{Path: path, Line: keyLine(data, "transaction_mode"), Err: err}
+			return fc, &ConfigError{Path: path, Line: keyLine(data, "transaction_mode"), Err: err}
 		}
 	}
 	if fc.Lock != "" {
 		if err := checkLock(fc.Lock); err != nil {
-			return fc, false, &ConfigError{Path: path, Line: keyLine(data, "lock"), Err: err}
+			return fc, &ConfigError{Path: path, Line: keyLine(data, "lock"), Err: err}
 		}
 	}
-	return fc, true, nil
+	return fc, nil
 }
 
 // Migration lock kinds (--lock, the lock key).
