@@ -200,7 +200,7 @@ func observe(t *testing.T, db *testDB) relObs {
 func (g relGraph) verify(o relObs) (int, *relRunning, error) {
 	k := 0
 	switch {
-	case o.rows == nil || len(o.rows) == 0:
+	case len(o.rows) == 0:
 	case len(o.rows) == 1:
 		n, err := strconv.Atoi(strings.TrimPrefix(o.rows[0], "r"))
 		if err != nil || !strings.HasPrefix(o.rows[0], "r") || n < 1 || n > g.n {
