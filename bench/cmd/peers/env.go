@@ -66,7 +66,7 @@ func (b *bench) environment(ctx context.Context) (string, error) {
 	} else {
 		fmt.Fprintf(&s, "- Alembic: installed but not yet driven by this harness\n")
 	}
-	fmt.Fprintf(&s, "- Command: `go run ./cmd/peers %s` (from bench/)\n\n", strings.Join(os.Args[1:], " "))
+	fmt.Fprintf(&s, "- Command: `%s` (from bench/)\n\n", strings.Join(append([]string{"go run ./cmd/peers"}, os.Args[1:]...), " "))
 	return s.String(), nil
 }
 
