@@ -137,9 +137,6 @@ type relObs struct {
 type relRunning struct {
 	revision, direction string
 	done                int
-	// finished: the section ran to its end and its version row is written,
-	// but its history row still says running (see verify).
-	finished bool
 }
 
 func (o relObs) String() string {
@@ -218,13 +215,9 @@ func (g relGraph) verify(o relObs) (int, *relRunning, error) {
 	case 0:
 	case 1:
 		run = &o.running[0]
-		// The runner writes a transaction=false section's version row and
-		// its history "done" in two statements; a kill between them leaves
-		// the section applied and still marked running, which only a stamp
-		// clears. It is accepted here, and counted, until the two are
-		// written together.
-		run.finished = k > 0 && run.revision == relID(k) && run.direction == "upgrade" && g.noTx[k] && run.done == noTxTotal-1
-		if !run.finished && (run.revision != relID(k+1) || run.direction != "upgrade" || !g.noTx[k+1]) {
+		// A running section is always the next one: its version row and
+		// its history "done" are written in one transaction.
+		if run.revision != relID(k+1) || run.direction != "upgrade" || !g.noTx[k+1] {
 			return k, run, fmt.Errorf("history says %s of %s is running, but the version row is at %d (%v)", run.direction, run.revision, k, o.rows)
 		}
 	default:
@@ -238,14 +231,10 @@ func (g relGraph) verify(o relObs) (int, *relRunning, error) {
 			if !full {
 				return k, run, fmt.Errorf("version row at %s but the effect of %s is %v (present %v)", relID(k), relID(i), v, ok)
 			}
-			want := 1
-			if run != nil && run.finished && i == k {
-				want = 0
-			}
-			if n := o.done[relID(i)]; n != want {
+			if n := o.done[relID(i)]; n != 1 {
 				return k, run, fmt.Errorf("%s is applied but has %d done history rows", relID(i), n)
 			}
-		case i == k+1 && run != nil && !run.finished:
+		case i == k+1 && run != nil:
 			// Statements 1..done completed; statement done+1 may have run.
 			d := run.done
 			if d >= 1 && !ok || d >= 3 && !full {
@@ -540,7 +529,7 @@ func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.Tx
 	}
 	t.Logf("full upgrade of %d revisions: %v", g.n, full.Round(time.Millisecond))
 
-	landed, missed, partial, interrupted, finishLost := 0, 0, 0, 0, 0
+	landed, missed, partial, interrupted := 0, 0, 0, 0
 	for iter := 0; landed < kills; iter++ {
 		if stopEarly(t, stop, landed, kills, "kills") {
 			break
@@ -567,19 +556,6 @@ func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.Tx
 			partial++
 		}
 		fsys := os.DirFS(dir)
-		if run != nil && run.finished {
-			finishLost++
-			t.Logf("iteration %d (kill after %v): %s applied but its history row says running", iter, delay, run.revision)
-			e := openRel(t, db.url, fsys, mode, false)
-			if _, err := e.Upgrade(t.Context(), "head"); !errors.Is(err, engine.ErrInterrupted) {
-				t.Fatalf("iteration %d: upgrade over the unfinished %s: %v", iter, run.revision, err)
-			}
-			if _, err := e.Stamp(t.Context(), run.revision, false); err != nil {
-				t.Fatalf("iteration %d: stamp %s: %v", iter, run.revision, err)
-			}
-			_ = e.Close()
-			run = nil
-		}
 		if run != nil {
 			interrupted++
 			e := openRel(t, db.url, fsys, mode, false)
@@ -606,8 +582,8 @@ func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.Tx
 			t.Fatalf("iteration %d: after the rerun at %d (running %v): %v\n%v", iter, k, run, err, o)
 		}
 	}
-	t.Logf("%d kills landed mid-run (%d left partial revisions applied, %d inside a transaction=false section, %d needed a stamp), %d runs finished first; 0 losses",
-		landed, partial, interrupted, finishLost, missed)
+	t.Logf("%d kills landed mid-run (%d left partial revisions applied, %d inside a transaction=false section), %d runs finished first; 0 losses",
+		landed, partial, interrupted, missed)
 }
 
 func openRel(t *testing.T, url string, fsys fs.FS, mode engine.TxMode, resume bool) *engine.Engine {

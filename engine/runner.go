@@ -387,6 +387,14 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 			return err
 		}
 	}
+	if noTx {
+		// The section is done: its version row and the end of its history
+		// entry are written together, so that a crash leaves either both
+		// (applied) or neither (interrupted, resumable).
+		if err := r.c.begin(); err != nil {
+			return r.fail(s, u, nil, err)
+		}
+	}
 	for _, op := range s.Ops {
 		if err := r.versionOp(op); err != nil {
 			return r.fail(s, u, nil, err)
