@@ -286,7 +286,7 @@ func (e *Engine) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hist, err := readHistory(ctx, conn, e.history())
+	hist, err := readHistory(ctx, conn, e.history(), true)
 	if err != nil {
 		return err
 	}

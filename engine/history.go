@@ -135,16 +135,27 @@ func (h historySQL) create() string {
 )`
 }
 
-// insert takes: revision, direction, status, checksum, done, total,
-// started_at, duration_ms, client_host, tool_version.
-func (h historySQL) insert() string {
-	ps := make([]string, 10)
-	for i := range ps {
-		ps[i] = h.ph(i + 1)
+// insertRows is an INSERT of n rows, each taking: revision, direction,
+// status, checksum, done, total, started_at, duration_ms, client_host,
+// tool_version.
+func (h historySQL) insertRows(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + h.d.QuoteIdent(h.t) +
+		" (revision, direction, status, checksum, statements_done, statements_total, started_at, duration_ms, client_host, tool_version) VALUES ")
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range 10 {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(h.ph(r*10 + c + 1))
+		}
+		b.WriteByte(')')
 	}
-	return "INSERT INTO " + h.d.QuoteIdent(h.t) +
-		" (revision, direction, status, checksum, statements_done, statements_total, started_at, duration_ms, client_host, tool_version) VALUES (" +
-		strings.Join(ps, ", ") + ")"
+	return b.String()
 }
 
 // progress takes: statements_done, revision.
@@ -164,13 +175,21 @@ func (h historySQL) markStamped() string {
 	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = '" + statusStamped + "' WHERE status = '" + statusRunning + "'"
 }
 
+// latestOnly narrows selectAll to what drift and interruption checks need:
+// the newest non-stamp row of each revision and every running row, so that
+// the cost of a run does not grow with the history.
+func (h historySQL) latestOnly() string {
+	q := h.d.QuoteIdent(h.t)
+	return " WHERE id IN (SELECT max(id) FROM " + q + " WHERE direction <> 'stamp' GROUP BY revision) OR status = '" + statusRunning + "'"
+}
+
 func (h historySQL) selectAll() string {
 	started := "started_at"
 	if h.pg() {
 		started = "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 	}
 	return "SELECT revision, direction, status, checksum, statements_done, statements_total, " + started +
-		", duration_ms, db_user, client_host, application, tool_version FROM " + h.d.QuoteIdent(h.t) + " ORDER BY id"
+		", duration_ms, db_user, client_host, application, tool_version FROM " + h.d.QuoteIdent(h.t)
 }
 
 func (h historySQL) exists() string {
@@ -186,13 +205,18 @@ func (h historySQL) exists() string {
 }
 
 // readHistory returns the history rows, oldest first; none when the table
-// does not exist.
-func readHistory(ctx context.Context, q adapter.Querier, h historySQL) ([]HistoryEntry, error) {
+// does not exist. With latest, only the rows drift and interruption checks
+// read (see latestOnly).
+func readHistory(ctx context.Context, q adapter.Querier, h historySQL, latest bool) ([]HistoryEntry, error) {
 	exists, err := queryBool(ctx, q, h.exists())
 	if err != nil || !exists {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, h.selectAll())
+	sql := h.selectAll()
+	if latest {
+		sql += h.latestOnly()
+	}
+	rows, err := q.Query(ctx, sql+" ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("read history table %s: %w", h.t, err)
 	}
@@ -243,7 +267,7 @@ func (e *Engine) AppliedHistory(ctx context.Context) ([]HistoryEntry, error) {
 		return nil, err
 	}
 	defer release()
-	return readHistory(ctx, conn, e.history())
+	return readHistory(ctx, conn, e.history(), false)
 }
 
 func (e *Engine) history() historySQL { return historySQL{d: e.dialect, t: e.historyTable} }

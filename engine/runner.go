@@ -102,7 +102,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 			// reported by the locked path, which checks drift first.
 			plan, err := req.plan(e.cat.graph, heads)
 			if err == nil && len(plan.Steps) == 0 {
-				hist, err := readHistory(ctx, conn, e.history())
+				hist, err := readHistory(ctx, conn, e.history(), true)
 				if err != nil {
 					return nil, err
 				}
@@ -233,9 +233,11 @@ type runner struct {
 	offline *recorder     // non-nil in offline mode
 	start   []string      // offline mode: the version rows to start from
 
-	heads   []string  // version rows as of the last statement run
-	pending []Applied // run in the open transaction, not yet committed
-	saved   []string  // version rows as of the last commit
+	heads   []string     // version rows as the steps so far leave them
+	flushed []string     // version rows as written to the table
+	hist    []historyRow // history rows not yet written
+	pending []Applied    // run in the open transaction, not yet committed
+	saved   []string     // version rows as of the last commit
 }
 
 func (r *runner) run(req request) error {
@@ -263,7 +265,7 @@ func (r *runner) run(req request) error {
 		if err != nil {
 			return err
 		}
-		hist, err := readHistory(r.c.ctx, r.c.querier(), hs)
+		hist, err := readHistory(r.c.ctx, r.c.querier(), hs, true)
 		if err != nil {
 			return err
 		}
@@ -271,7 +273,7 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	r.res.From, r.heads, r.saved = heads, slices.Clone(heads), slices.Clone(heads)
+	r.res.From, r.heads, r.saved, r.flushed = heads, slices.Clone(heads), slices.Clone(heads), slices.Clone(heads)
 	r.res.To = r.saved
 
 	plan, err := req.plan(r.e.cat.graph, heads)
@@ -290,7 +292,7 @@ func (r *runner) run(req request) error {
 		if _, err := r.c.Exec("DELETE FROM " + r.d.QuoteIdent(r.e.table)); err != nil {
 			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
 		}
-		r.heads = nil
+		r.heads, r.flushed = nil, nil
 	}
 	for _, step := range plan.Steps {
 		if err := r.step(step, plan.StampOnly, perRun); err != nil {
@@ -408,9 +410,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 		}
 	} else {
 		entry.status = statusDone
-		if err := r.writeHistory(hs, entry); err != nil {
-			return r.fail(s, u, nil, err)
-		}
+		r.hist = append(r.hist, entry)
 	}
 	if stampOnly {
 		a.Duration = 0
@@ -421,6 +421,10 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	}
 	if noTx || !perRun {
 		return r.commit()
+	}
+	if r.offline != nil {
+		// An offline script shows each revision's bookkeeping after it.
+		return r.flush()
 	}
 	return nil
 }
@@ -433,11 +437,72 @@ type historyRow struct {
 	duration                              time.Duration
 }
 
+// writeHistory writes one history row at once (a transaction=false
+// section's "running" row, which must be visible before its statements run).
 func (r *runner) writeHistory(hs historySQL, h historyRow) error {
-	_, err := r.c.Exec(hs.insert(), h.revision, h.direction, h.status, h.checksum, h.done, h.total,
-		h.started.UTC().Format(time.RFC3339Nano), h.duration.Milliseconds(), hostName, toolVersion)
+	_, err := r.c.Exec(hs.insertRows(1), h.args()...)
 	if err != nil {
 		return fmt.Errorf("history table %s: %w", hs.t, err)
+	}
+	return nil
+}
+
+func (h historyRow) args() []any {
+	return []any{h.revision, h.direction, h.status, h.checksum, h.done, h.total,
+		h.started.UTC().Format(time.RFC3339Nano), h.duration.Milliseconds(), hostName, toolVersion}
+}
+
+// historyBatch bounds the rows of one multi-row history INSERT (10
+// parameters a row, under every database's parameter limit).
+const historyBatch = 500
+
+// flush writes what the steps since the last flush did to the version and
+// history tables: the net change of the version rows, then the queued
+// history rows, a few statements however many revisions ran. It runs in the
+// open transaction, before its COMMIT, so bookkeeping and revisions commit
+// together.
+func (r *runner) flush() error {
+	t := r.e.table
+	removed := slices.DeleteFunc(slices.Clone(r.flushed), func(h string) bool { return slices.Contains(r.heads, h) })
+	added := slices.DeleteFunc(slices.Clone(r.heads), func(h string) bool { return slices.Contains(r.flushed, h) })
+	for len(removed) > 0 && len(added) > 0 {
+		from, to := removed[0], added[0]
+		n, err := r.c.Exec(r.d.UpdateHead(t), to, from)
+		if err != nil {
+			return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err)
+		}
+		if n != 1 {
+			return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
+		}
+		removed, added = removed[1:], added[1:]
+	}
+	for _, from := range removed {
+		n, err := r.c.Exec(r.d.DeleteHead(t), from)
+		if err != nil {
+			return fmt.Errorf("version table %s: delete %s: %w", t, from, err)
+		}
+		if n != 1 {
+			return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
+		}
+	}
+	for _, to := range added {
+		if _, err := r.c.Exec(r.d.InsertHead(t), to); err != nil {
+			return fmt.Errorf("version table %s: insert %s: %w", t, to, err)
+		}
+	}
+	r.flushed = slices.Clone(r.heads)
+
+	hs := r.e.history()
+	for len(r.hist) > 0 {
+		n := min(len(r.hist), historyBatch)
+		args := make([]any, 0, n*10)
+		for _, h := range r.hist[:n] {
+			args = append(args, h.args()...)
+		}
+		if _, err := r.c.Exec(hs.insertRows(n), args...); err != nil {
+			return fmt.Errorf("history table %s: %w", hs.t, err)
+		}
+		r.hist = r.hist[n:]
 	}
 	return nil
 }
@@ -468,6 +533,10 @@ func (r *runner) log(a Applied) {
 // history table, so that an interrupted run can say where it stopped.
 func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs historySQL) error {
 	if b.fn != nil {
+		// Go code may read the version or history table: bring them up to date.
+		if err := r.flush(); err != nil {
+			return r.fail(s, u, nil, err)
+		}
 		if err := b.fn(r.c); err != nil {
 			return r.fail(s, u, nil, err)
 		}
@@ -514,35 +583,25 @@ func firstLine(sql string) string {
 	return sql
 }
 
+// versionOp applies one version-row change of the plan to the rows in
+// memory; flush writes the net change.
 func (r *runner) versionOp(op revgraph.VersionOp) error {
 	t := r.e.table
 	switch op.Kind {
 	case revgraph.OpInsert:
-		if _, err := r.c.Exec(r.d.InsertHead(t), op.To); err != nil {
-			return fmt.Errorf("version table %s: insert %s: %w", t, op.To, err)
+		if slices.Contains(r.heads, op.To) {
+			return fmt.Errorf("version table %s: %s is already a row", t, op.To)
 		}
 		r.heads = append(r.heads, op.To)
-	case revgraph.OpDelete:
-		n, err := r.c.Exec(r.d.DeleteHead(t), op.From)
-		if err != nil {
-			return fmt.Errorf("version table %s: delete %s: %w", t, op.From, err)
+	case revgraph.OpDelete, revgraph.OpUpdate:
+		i := slices.Index(r.heads, op.From)
+		if i < 0 {
+			return fmt.Errorf("version table %s: no row %s to %s", t, op.From, op.Kind)
 		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, op.From, n)
-		}
-		r.heads = slices.DeleteFunc(r.heads, func(h string) bool { return h == op.From })
-	case revgraph.OpUpdate:
-		n, err := r.c.Exec(r.d.UpdateHead(t), op.To, op.From)
-		if err != nil {
-			return fmt.Errorf("version table %s: update %s to %s: %w", t, op.From, op.To, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, op.From, op.To, n)
-		}
-		for i, h := range r.heads {
-			if h == op.From {
-				r.heads[i] = op.To
-			}
+		if op.Kind == revgraph.OpDelete {
+			r.heads = slices.Delete(r.heads, i, i+1)
+		} else {
+			r.heads[i] = op.To
 		}
 	}
 	return nil
@@ -550,6 +609,9 @@ func (r *runner) versionOp(op revgraph.VersionOp) error {
 
 // commit commits the open transaction, if any, and records what it held.
 func (r *runner) commit() error {
+	if err := r.flush(); err != nil {
+		return err
+	}
 	if err := r.c.commit(); err != nil {
 		return err
 	}
