@@ -128,6 +128,10 @@ func runOne(ctx context.Context, j *job, target string, stmts []string) error {
 		return gooseRun(ctx, j, target)
 	case toolMigrate:
 		return migrateRun(j, target)
+	case toolGooseStatus:
+		return gooseStatus(ctx, j, target)
+	case toolMigrateVersion:
+		return migrateVersion(j, target)
 	}
 	return fmt.Errorf("unknown tool %q", j.Tool)
 }

@@ -25,6 +25,7 @@ type options struct {
 	only           map[string]bool
 	w3n, w3rows    int
 	w5runs, w5revs int
+	w4sizes        []int
 	w6pg, w6sqlite int
 	w6revs         int
 	w6conc         []int
@@ -50,14 +51,15 @@ func main() {
 
 func run() error {
 	var o options
-	var sizes, dbs, only, conc string
+	var sizes, dbs, only, conc, w4sizes string
 	flag.IntVar(&o.rounds, "rounds", 5, "measured rounds per case")
 	flag.IntVar(&o.warmup, "warmup", 1, "warm-up rounds per case, not reported (W1/W2: before the first size only)")
 	flag.StringVar(&sizes, "sizes", "100,1000", "W1/W2 chain lengths")
 	flag.StringVar(&dbs, "dbs", "sqlite,postgres", "databases to run on")
-	flag.StringVar(&only, "only", "W1,W3,W5,W6", "workloads to run (W2 runs with W1, on the database W1 left at head)")
+	flag.StringVar(&only, "only", "W1,W3,W4,W5,W6", "workloads to run (W2 runs with W1, on the database W1 left at head)")
 	flag.IntVar(&o.w3n, "w3-revisions", 50, "W3 chain length")
 	flag.IntVar(&o.w3rows, "w3-rows", 1000, "rows each W3 revision inserts")
+	flag.StringVar(&w4sizes, "w4-sizes", "10000,100000", "W4 graph sizes (revisions); goose and golang-migrate run at the first")
 	flag.IntVar(&o.w5runs, "w5-runs", 20, "W5 measured CLI runs")
 	flag.IntVar(&o.w5revs, "w5-revisions", 100, "W5 chain length")
 	flag.IntVar(&o.w6pg, "w6-schemas", 25, "W6 PostgreSQL schemas")
@@ -68,6 +70,9 @@ func run() error {
 	flag.Parse()
 	var err error
 	if o.sizes, err = ints(sizes); err != nil {
+		return err
+	}
+	if o.w4sizes, err = ints(w4sizes); err != nil {
 		return err
 	}
 	if o.w6conc, err = ints(conc); err != nil {
@@ -173,6 +178,15 @@ func (b *bench) all(ctx context.Context, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "### W3: %d revisions inserting %d rows each (upgrade to head)\n\n", b.opts.w3n, b.opts.w3rows)
+		writeTable(out, cells)
+	}
+	if b.opts.only["W4"] {
+		cells, err := b.graphScale(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "### W4: graph scale, `heads`, `history` and `upgrade head --sql` on branched graphs (cold processes)")
+		fmt.Fprintln(out)
 		writeTable(out, cells)
 	}
 	if b.opts.only["W5"] {

@@ -26,11 +26,11 @@ type sample struct {
 // runChild runs j in a child process of this program and returns its
 // timing and resource use.
 func runChild(ctx context.Context, self string, j *job) (sample, error) {
-	spec, err := json.Marshal(j)
+	spec, err := jobSpec(j)
 	if err != nil {
 		return sample{}, err
 	}
-	cmd := exec.CommandContext(ctx, self, childFlag, string(spec))
+	cmd := exec.CommandContext(ctx, self, childFlag, spec)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -44,6 +44,12 @@ func runChild(ctx context.Context, self string, j *job) (sample, error) {
 	}
 	s.elapsed, s.maxRSS = time.Duration(ns), kb*1024
 	return s, nil
+}
+
+// jobSpec is j as the argument of a child process.
+func jobSpec(j *job) (string, error) {
+	b, err := json.Marshal(j)
+	return string(b), err
 }
 
 // timeBin measures a whole process's peak memory; its CPU time is the
