@@ -4,8 +4,11 @@ import (
 	"errors"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Load reads every *.sql file below dir in fsys (nested folders included)
@@ -61,22 +64,64 @@ func Load(fsys fs.FS, dir string) ([]*File, error) {
 	}
 	slices.Sort(paths)
 
+	parsed := readAll(fsys, paths)
 	files := make([]*File, 0, len(paths))
-	for _, p := range paths {
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			errs = append(errs, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err})
+	for _, r := range parsed {
+		if r.err != nil {
+			errs = append(errs, r.err)
 			continue
 		}
-		f, err := Parse(p, data)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		files = append(files, f)
+		files = append(files, r.file)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return files, nil
+}
+
+// parsedFile is the outcome of reading and parsing one path.
+type parsedFile struct {
+	file *File
+	err  error
+}
+
+// loadWorkers bounds the goroutines that read and parse at once; reading
+// is mostly waiting for system calls, so a few more than the CPUs help.
+const loadWorkers = 8
+
+// readAll reads and parses every path, in parallel for large directories,
+// and returns the outcomes in the order of paths.
+func readAll(fsys fs.FS, paths []string) []parsedFile {
+	out := make([]parsedFile, len(paths))
+	one := func(i int) {
+		p := paths[i]
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			out[i].err = &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
+			return
+		}
+		out[i].file, out[i].err = Parse(p, data)
+	}
+	workers := min(loadWorkers, runtime.GOMAXPROCS(0)*4, len(paths)/64)
+	if workers <= 1 {
+		for i := range paths {
+			one(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(paths) {
+					return
+				}
+				one(i)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }

@@ -186,3 +186,44 @@ func BenchmarkLoad10000(b *testing.B) {
 		}
 	}
 }
+
+// TestLoadManyFilesInParallel loads a directory large enough to be read by
+// several goroutines: the files come back sorted by path, and every broken
+// file is reported.
+func TestLoadManyFilesInParallel(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for i := range 300 {
+		body := fmt.Sprintf("-- migrate:revision r%04d\n-- migrate:upgrade\nSELECT %d;\n", i, i)
+		if i%100 == 7 {
+			body = "-- migrate:revisoin oops\n"
+		}
+		fsys[fmt.Sprintf("m/%02d/r%04d.sql", i%17, i)] = &fstest.MapFile{Data: []byte(body)}
+	}
+	files, err := script.Load(fsys, "m")
+	if err == nil || files != nil {
+		t.Fatalf("want errors and no files, got %d files, %v", len(files), err)
+	}
+	for _, bad := range []string{"r0007.sql", "r0107.sql", "r0207.sql"} {
+		if !strings.Contains(err.Error(), bad) {
+			t.Errorf("error does not name %s: %v", bad, err)
+		}
+	}
+	for _, i := range []int{7, 107, 207} {
+		delete(fsys, fmt.Sprintf("m/%02d/r%04d.sql", i%17, i))
+	}
+	files, err = script.Load(fsys, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 297 {
+		t.Fatalf("%d files", len(files))
+	}
+	for i := 1; i < len(files); i++ {
+		if files[i-1].Path >= files[i].Path {
+			t.Fatalf("not sorted: %s before %s", files[i-1].Path, files[i].Path)
+		}
+		if !strings.HasSuffix(files[i].Path, files[i].Revision.ID+".sql") {
+			t.Fatalf("%s holds revision %s", files[i].Path, files[i].Revision.ID)
+		}
+	}
+}
