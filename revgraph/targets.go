@@ -313,46 +313,27 @@ func (g *Graph) ancestorList(xs []rv) ([]rv, error) {
 // ancestorSet marks xs and their ancestors. With check, a target that is an
 // ancestor of another target is an OverlapError.
 func (g *Graph) ancestorSet(xs []rv, withDeps, check bool) ([]bool, error) {
-	set := make([]bool, len(g.nodes))
-	var targetSet map[rv]bool
-	if check {
-		targetSet = map[rv]bool{}
-		for _, x := range xs {
-			targetSet[x] = true
+	return g.reachSet(xs, check, func(x int32) []int32 {
+		if withDeps {
+			return g.nodes[x].normDown
 		}
-	}
-	var stack []int32
-	for _, t := range xs {
-		if t < 0 {
-			return nil, &RangeError{Reason: "the symbolic base cannot be used here"}
-		}
-		stack = append(stack[:0], t)
-		var overlaps []string
-		for len(stack) > 0 {
-			x := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if check && x != t && targetSet[x] && !slices.Contains(overlaps, g.id(x)) {
-				overlaps = append(overlaps, g.id(x))
-			}
-			if set[x] {
-				continue
-			}
-			set[x] = true
-			if withDeps {
-				stack = append(stack, g.nodes[x].normDown...)
-			} else {
-				stack = append(stack, g.nodes[x].down...)
-			}
-		}
-		if len(overlaps) > 0 {
-			return nil, &OverlapError{Revision: g.id(t), Others: overlaps}
-		}
-	}
-	return set, nil
+		return g.nodes[x].down
+	})
 }
 
 // descendantSet marks xs and their descendants.
 func (g *Graph) descendantSet(xs []rv, withDeps, check bool) ([]bool, error) {
+	return g.reachSet(xs, check, func(x int32) []int32 {
+		if withDeps {
+			return g.nodes[x].allNext
+		}
+		return g.nodes[x].next
+	})
+}
+
+// reachSet marks xs and every node reachable from them along edges. With
+// check, a target reached from another target is an OverlapError.
+func (g *Graph) reachSet(xs []rv, check bool, edges func(int32) []int32) ([]bool, error) {
 	set := make([]bool, len(g.nodes))
 	var targetSet map[rv]bool
 	if check {
@@ -378,11 +359,7 @@ func (g *Graph) descendantSet(xs []rv, withDeps, check bool) ([]bool, error) {
 				continue
 			}
 			set[x] = true
-			if withDeps {
-				stack = append(stack, g.nodes[x].allNext...)
-			} else {
-				stack = append(stack, g.nodes[x].next...)
-			}
+			stack = append(stack, edges(x)...)
 		}
 		if len(overlaps) > 0 {
 			return nil, &OverlapError{Revision: g.id(t), Others: overlaps}
