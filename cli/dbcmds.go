@@ -181,17 +181,11 @@ progress line on a terminal and a summary table (or --json) at the end.`,
 			if ff.fleet() {
 				return a.upgradeFleet(ctx, cmd, target, &rf, &ff)
 			}
-			e, err := a.openRun(ctx, &rf, cmd.OutOrStdout())
-			if err != nil {
-				return err
+			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Upgrade(ctx, target) })
+			if res != nil {
+				printResult(cmd.OutOrStdout(), "upgrade", res)
 			}
-			defer e.Close()
-			res, err := e.Upgrade(ctx, target)
-			if err != nil || rf.sql {
-				return err
-			}
-			printResult(cmd.OutOrStdout(), "upgrade", res)
-			return nil
+			return err
 		}),
 	}
 	rf.addOffline(cmd)
@@ -224,17 +218,11 @@ from:to (head:base, 3c4d5e6f7a8b:1a2b3c4d5e6f).`,
 			if err := rf.check(args[0]); err != nil {
 				return err
 			}
-			e, err := a.openRun(ctx, &rf, cmd.OutOrStdout())
-			if err != nil {
-				return err
+			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Downgrade(ctx, args[0]) })
+			if res != nil {
+				printResult(cmd.OutOrStdout(), "downgrade", res)
 			}
-			defer e.Close()
-			res, err := e.Downgrade(ctx, args[0])
-			if err != nil || rf.sql {
-				return err
-			}
-			printResult(cmd.OutOrStdout(), "downgrade", res)
-			return nil
+			return err
 		}),
 	}
 	rf.addOffline(cmd)
@@ -265,22 +253,32 @@ base or from the start of a range (ae1027a6acf0:head).`,
 			if err := rf.check(args[0]); err != nil {
 				return err
 			}
-			e, err := a.openRun(ctx, &rf, cmd.OutOrStdout())
-			if err != nil {
-				return err
+			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Stamp(ctx, args[0], purge) })
+			if res != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
 			}
-			defer e.Close()
-			res, err := e.Stamp(ctx, args[0], purge)
-			if err != nil || rf.sql {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
-			return nil
+			return err
 		}),
 	}
 	cmd.Flags().BoolVar(&purge, "purge", false, "delete every version row before stamping")
 	rf.addOffline(cmd)
 	return cmd
+}
+
+// runOn opens the engine for one database and runs op on it. The result is
+// returned only when it is to be printed: not on failure, and not with
+// --sql, where the engine has written the script to stdout.
+func (a *app) runOn(ctx context.Context, cmd *cobra.Command, rf *runFlags, op func(*engine.Engine) (*engine.Result, error)) (*engine.Result, error) {
+	e, err := a.openRun(ctx, rf, cmd.OutOrStdout())
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	res, err := op(e)
+	if err != nil || rf.sql {
+		return nil, err
+	}
+	return res, nil
 }
 
 // revList renders version rows: "<base>" when empty.
