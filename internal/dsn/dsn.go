@@ -128,6 +128,10 @@ func Redact(raw string) string {
 		}
 	}
 	u.RawQuery = redactQuery(u.RawQuery)
+	// A fragment means nothing to a database, but a driver that does not
+	// split it off (libpq does not) reads it as part of the last value,
+	// which may be a password.
+	u.Fragment, u.RawFragment = "", ""
 	return u.String()
 }
 
