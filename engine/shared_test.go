@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/ncruces/go-sqlite3"
@@ -148,5 +147,3 @@ func TestGoRevisionsRunOnTheSyncConn(t *testing.T) {
 		}
 	})
 }
-
-var _ = fstest.MapFS{}
