@@ -160,7 +160,8 @@ With -i the database's current revisions are marked "(current)".`,
 					return err
 				}
 				if indicate {
-					if current, err = e.Current(ctx); err != nil {
+					// As Alembic: the version rows, not what they imply.
+					if current, err = e.VersionRows(ctx); err != nil {
 						return err
 					}
 				}
@@ -233,7 +234,8 @@ revision, printed as one JSON object.`,
 				}
 				defer e.Close()
 				g = e.Graph()
-				if ids, err = e.Current(ctx); err != nil {
+				// As Alembic's `show current`: the version rows.
+				if ids, err = e.VersionRows(ctx); err != nil {
 					return err
 				}
 			} else {
