@@ -69,7 +69,7 @@ func Parse(raw string) (DSN, error) {
 		return DSN{Kind: SQLite, URL: raw, Path: p}, nil
 	}
 	scheme, _, ok := strings.Cut(raw, ":")
-	if !ok || strings.ContainsAny(scheme, "/@ ") {
+	if !ok || !validScheme(scheme) {
 		return DSN{}, fmt.Errorf("%w %s (expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:)", ErrUnsupported, Redact(raw))
 	}
 	return DSN{}, fmt.Errorf("%w: scheme %q (expected postgres, postgresql or sqlite)", ErrUnsupported, scheme)
@@ -111,7 +111,7 @@ func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		scheme, _, _ := strings.Cut(raw, ":")
-		if scheme == "" || strings.ContainsAny(scheme, "/@ ") || scheme == raw {
+		if scheme == raw || !validScheme(scheme) {
 			return "<unparseable URL>"
 		}
 		return scheme + "://<unparseable>"
@@ -164,4 +164,19 @@ func redactQuery(raw string) string {
 		start = i + 1
 	}
 	return b.String()
+}
+
+// validScheme reports whether s is a URL scheme as RFC 3986 spells one: a
+// letter, then letters, digits, '+', '-' or '.'. Anything else is not shown,
+// since it may be part of a password.
+func validScheme(s string) bool {
+	for i, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }

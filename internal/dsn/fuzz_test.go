@@ -56,18 +56,26 @@ func passwords(raw string) ([]string, string) {
 		}
 		if at := strings.LastIndex(auth, "@"); at >= 0 {
 			// Also the raw text: a URL that does not parse still holds it.
-			if _, pw, ok := strings.Cut(auth[:at], ":"); ok {
+			user, pw, ok := strings.Cut(auth[:at], ":")
+			if ok {
 				pws = append(pws, pw)
 				if d, err := url.PathUnescape(pw); err == nil {
 					pws = append(pws, d)
 				}
 			}
-			rest = rest[:i+3] + auth[at+1:] + rest[i+3+len(auth):]
+			// The user name stays in rest: a password equal to it cannot be
+			// told apart from it.
+			sep := "@"
+			if ok {
+				sep = ":@"
+			}
+			rest = rest[:i+3] + user + sep + auth[at+1:] + rest[i+3+len(auth):]
 		}
 	}
 	if _, q, ok := strings.Cut(rest, "?"); ok {
 		for _, part := range strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' }) {
-			k, v, _ := strings.Cut(part, "=")
+			rawKey, v, _ := strings.Cut(part, "=")
+			k := rawKey
 			if dk, err := url.QueryUnescape(k); err == nil {
 				k = dk
 			}
@@ -76,7 +84,9 @@ func passwords(raw string) ([]string, string) {
 				if d, err := url.QueryUnescape(v); err == nil {
 					pws = append(pws, d)
 				}
-				rest = strings.Replace(rest, part, "", 1)
+				// The key stays: a password inside "password" cannot be
+				// told apart from it.
+				rest = strings.Replace(rest, part, rawKey+"=", 1)
 			}
 		}
 	}
@@ -99,9 +109,12 @@ func leaked(raw, out string) string {
 	pws, rest := passwords(raw)
 	restU, _ := url.PathUnescape(rest)
 	restQ, _ := url.QueryUnescape(rest)
+	// The output escapes what it keeps (a user name "@db" becomes "%40db"),
+	// so the escaped forms of the rest count as the rest too.
+	restE := url.PathEscape(rest) + " " + url.QueryEscape(rest) + " " + url.PathEscape(restU)
 	for _, pw := range pws {
 		if len(pw) < 4 || strings.Contains(rest, pw) || strings.Contains(restU, pw) ||
-			strings.Contains(restQ, pw) || strings.Contains(fixedText, pw) {
+			strings.Contains(restQ, pw) || strings.Contains(restE, pw) || strings.Contains(fixedText, pw) {
 			continue
 		}
 		if strings.Contains(out, pw) || strings.Contains(out, url.PathEscape(pw)) || strings.Contains(out, url.QueryEscape(pw)) {
