@@ -69,7 +69,8 @@ func passwords(raw string) ([]string, string) {
 			if ok {
 				sep = ":@"
 			}
-			rest = rest[:i+3] + user + sep + auth[at+1:] + rest[i+3+len(auth):]
+			rest = rest[:i+3] + user + sep + auth[at+1:] + rest[i+3+len(auth):] +
+				" " + url.User(user).String() + ":" // the user name as the output escapes it
 		}
 	}
 	if _, q, ok := strings.Cut(rest, "?"); ok {
