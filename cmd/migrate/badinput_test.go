@@ -440,16 +440,7 @@ func postgresBaseline(t *testing.T) (string, func() string) {
 
 func execAll(t *testing.T, open func() (adapter.Pool, error), stmts []string) {
 	t.Helper()
-	p, err := open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	c, err := p.Acquire(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Release()
+	c := acquire(t, open)
 	for _, s := range stmts {
 		if _, err := c.Exec(t.Context(), s); err != nil {
 			t.Fatalf("%s: %v", s, err)
@@ -461,16 +452,7 @@ func execAll(t *testing.T, open func() (adapter.Pool, error), stmts []string) {
 // that tablesQuery names, sorted.
 func dumpTables(t *testing.T, open func() (adapter.Pool, error), schemaQuery, tablesQuery string) string {
 	t.Helper()
-	p, err := open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	c, err := p.Acquire(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Release()
+	c := acquire(t, open)
 	query := func(sql string) []string {
 		rows, err := c.Query(t.Context(), sql)
 		if err != nil {

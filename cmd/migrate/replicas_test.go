@@ -97,16 +97,7 @@ func TestReplicasUpgradeAtOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			p, err := open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			c, err := p.Acquire(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Release()
+			c := acquire(t, open)
 			rows, err := c.Query(t.Context(), "SELECT rev, count(*) FROM run_log GROUP BY rev ORDER BY rev")
 			if err != nil {
 				t.Fatal(err)
@@ -143,4 +134,21 @@ func TestReplicasUpgradeAtOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// acquire opens a pool with open and takes one connection from it, both
+// released when the test ends.
+func acquire(t *testing.T, open func() (adapter.Pool, error)) adapter.Conn {
+	t.Helper()
+	p, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	c, err := p.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Release)
+	return c
 }
