@@ -85,6 +85,43 @@ func (d Dialect) UpdateHead(t adapter.Ident) string {
 	return "UPDATE " + d.QuoteIdent(t) + " SET version_num = ? WHERE version_num = ?"
 }
 
+// Placeholder returns ?: SQLite binds ? parameters in order.
+func (Dialect) Placeholder(int) string { return "?" }
+
+// DeleteAllHeads returns a DELETE of every version row.
+func (d Dialect) DeleteAllHeads(t adapter.Ident) string {
+	return "DELETE FROM " + d.QuoteIdent(t)
+}
+
+// CreateHistoryTable returns the history table's CREATE TABLE IF NOT
+// EXISTS: an INTEGER PRIMARY KEY AUTOINCREMENT id, started_at as RFC 3339
+// TEXT, and empty defaults for db_user and application (SQLite has no
+// sessions).
+func (d Dialect) CreateHistoryTable(t adapter.Ident) string {
+	return "CREATE TABLE IF NOT EXISTS " + d.QuoteIdent(t) + ` (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	revision VARCHAR(255) NOT NULL,
+	direction VARCHAR(10) NOT NULL,
+	status VARCHAR(10) NOT NULL,
+	checksum VARCHAR(64) NOT NULL DEFAULT '',
+	statements_done INTEGER NOT NULL DEFAULT 0,
+	statements_total INTEGER NOT NULL DEFAULT 0,
+	started_at TEXT NOT NULL,
+	duration_ms BIGINT NOT NULL DEFAULT 0,
+	db_user TEXT NOT NULL DEFAULT '',
+	client_host TEXT NOT NULL DEFAULT '',
+	application TEXT NOT NULL DEFAULT '',
+	tool_version TEXT NOT NULL DEFAULT ''
+)`
+}
+
+// SelectHistory returns started_at as stored: the engine writes RFC 3339
+// text.
+func (d Dialect) SelectHistory(t adapter.Ident) string {
+	return "SELECT revision, direction, status, checksum, statements_done, statements_total, started_at, " +
+		"duration_ms, db_user, client_host, application, tool_version FROM " + d.QuoteIdent(t)
+}
+
 // Literal renders s as a string literal, doubling single quotes.
 func (Dialect) Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"

@@ -1,7 +1,10 @@
 package deps_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -128,4 +131,29 @@ func allowed(dep string, internal, thirdParty []string) bool {
 		}
 	}
 	return false
+}
+
+// TestEngineBuildsNoDialectSQL checks that the engine never branches on the
+// database: SQL that differs between databases comes from the dialect, so a
+// new dialect is never handed another database's DDL.
+func TestEngineBuildsNoDialectSQL(t *testing.T) {
+	files, err := filepath.Glob("../../engine/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no engine sources: %v", err)
+	}
+	branch := regexp.MustCompile(`Name\(\)\s*[!=]=|==\s*"(postgres|sqlite|mysql)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if branch.MatchString(line) {
+				t.Errorf("%s:%d branches on the dialect: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
 }
