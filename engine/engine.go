@@ -102,6 +102,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			p, err = postgres.Open(ctx, d.URL)
 		case dsn.SQLite:
 			p, err = sqlite.Open(ctx, d.Path)
+		default:
+			return nil, fmt.Errorf("open %s: %w: no %s adapter is linked into the engine", d.Redacted(), dsn.ErrUnsupported, d.Kind)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
