@@ -250,8 +250,7 @@ func (a *app) openEngineWith(ctx context.Context, edit func(*engine.Config)) (*e
 		cfg.Pool = pool
 		cfg.Locker = postgres.NewLeaseLocker(pool, postgres.LeaseOptions{})
 	}
-	a.log.Debug().Str("url", d.Redacted()).Str("url_source", a.set.URLSource).Str("dir", a.set.Dir).
-		Str("lock", firstNonEmpty(a.set.Lock, lockAdvisory)).Msg("opening database")
+	a.logURL(d)
 	// engine.Open names the (redacted) URL in connection errors itself;
 	// script and graph errors are not about the URL.
 	return engine.Open(ctx, cfg)

@@ -48,8 +48,13 @@ func postgresDB(t *testing.T) *testDB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	return &testDB{name: "postgres", url: url, slow: "SELECT pg_sleep(30)", inspect: p}
+	return &testDB{name: "postgres", url: url, slow: "SELECT pg_sleep(30) AS " + pgSlowMarker, inspect: p}
 }
+
+// pgSlowMarker tags the PostgreSQL slow statement, so that a test counting
+// the backends that run it sees only its own, never the same pg_sleep of a
+// test in another package running at the same time.
+const pgSlowMarker = "retort_engine_slow_probe"
 
 // eachDB runs fn as a subtest against a fresh database of every dialect.
 func eachDB(t *testing.T, fn func(t *testing.T, db *testDB)) {
