@@ -143,6 +143,10 @@ type Dialect interface {
 	// RFC 3339 text in UTC, duration_ms, db_user, client_host, application
 	// and tool_version.
 	SelectHistory(t Ident) string
+	// HistoryNow returns an SQL expression for the session's current time,
+	// of the form the history table's started_at stores (offline scripts
+	// record when they are applied, not when they were generated).
+	HistoryNow() string
 	// Literal renders a string as a SQL literal, for offline scripts.
 	Literal(s string) string
 	// Lock serialises migration runs on the same version table across

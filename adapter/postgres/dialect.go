@@ -132,6 +132,9 @@ func (d Dialect) SelectHistory(t adapter.Ident) string {
 		"duration_ms, db_user, client_host, application, tool_version FROM " + d.QuoteIdent(t)
 }
 
+// HistoryNow returns now().
+func (Dialect) HistoryNow() string { return "now()" }
+
 // Literal renders s as a standard string literal, doubling single quotes
 // (backslashes are literal under standard_conforming_strings, on by default
 // since PostgreSQL 9.1).

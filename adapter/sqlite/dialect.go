@@ -122,6 +122,10 @@ func (d Dialect) SelectHistory(t adapter.Ident) string {
 		"duration_ms, db_user, client_host, application, tool_version FROM " + d.QuoteIdent(t)
 }
 
+// HistoryNow returns the current UTC time as RFC 3339 text with
+// milliseconds, as the engine writes started_at.
+func (Dialect) HistoryNow() string { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" }
+
 // Literal renders s as a string literal, doubling single quotes.
 func (Dialect) Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
