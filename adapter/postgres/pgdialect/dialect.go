@@ -1,4 +1,4 @@
-package postgres
+package pgdialect
 
 import (
 	"fmt"
