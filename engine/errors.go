@@ -95,3 +95,36 @@ func (e *NotAtHeadError) Error() string {
 }
 
 func (e *NotAtHeadError) Is(target error) bool { return target == ErrNotAtHead }
+
+// CommitError reports a transaction of the runner that did not commit: its
+// COMMIT failed, or the migration lock was found lost just before it. The
+// transaction was rolled back, so none of Revisions was applied; revisions
+// committed earlier in the run (per-revision mode) stay applied and are in
+// the run's Result.
+type CommitError struct {
+	// Revisions are the steps of the transaction, in order; empty when it
+	// held bookkeeping only.
+	Revisions []Applied
+	Err       error
+}
+
+func (e *CommitError) Error() string {
+	var b strings.Builder
+	b.WriteString("commit")
+	for i, a := range e.Revisions {
+		if i == 0 {
+			b.WriteByte(' ')
+			b.WriteString(a.Direction.String())
+			b.WriteByte(' ')
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(a.Revision)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	b.WriteString(" (rolled back: nothing of this transaction was applied)")
+	return b.String()
+}
+
+func (e *CommitError) Unwrap() error { return e.Err }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -127,7 +126,15 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	if e.cfg.Locker != nil {
 		locker = e.cfg.Locker
 	}
-	unlock, err := locker.Lock(lctx, conn, e.table)
+	var (
+		unlock func(context.Context) error
+		fence  adapter.Fence
+	)
+	if fl, ok := locker.(adapter.FencingLocker); ok {
+		unlock, fence, err = fl.LockFenced(lctx, conn, e.table)
+	} else {
+		unlock, err = locker.Lock(lctx, conn, e.table)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", e.table, err)
 	}
@@ -136,9 +143,9 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 		defer cancel()
 		if uerr := unlock(uctx); uerr != nil {
 			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
-			// A lease that expired mid-run means another run may have
-			// overlapped this one: the caller must know.
-			if errors.Is(uerr, postgres.ErrLeaseLost) {
+			// A lock lost mid-run means another run may have taken over:
+			// the caller must know, unless the run already failed for it.
+			if errors.Is(uerr, adapter.ErrLockLost) && !errors.Is(err, adapter.ErrLockLost) {
 				err = errors.Join(err, fmt.Errorf("release migration lock: %w", uerr))
 			}
 		}
@@ -146,7 +153,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx()}
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx(), fence: fence}
 		return r.run(req)
 	})
 	res.Duration = time.Since(start)
@@ -228,6 +235,10 @@ type runner struct {
 	d      adapter.Dialect
 	res    *Result
 	shared bool // running inside a caller's transaction
+
+	// fence, when the lock can be lost while held (a lease), checks it
+	// inside a transaction; see fenceTx.
+	fence adapter.Fence
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
@@ -357,6 +368,11 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if noTx {
 		if err := r.commit(); err != nil {
 			return err
+		}
+		// What runs outside a transaction cannot be rolled back: make sure
+		// the lock is still held before it starts.
+		if err := r.fenceTx(); err != nil {
+			return r.fail(s, u, nil, err)
 		}
 	} else if !r.c.inTx() {
 		if err := r.c.begin(); err != nil {
@@ -608,16 +624,40 @@ func (r *runner) versionOp(op revgraph.VersionOp) error {
 }
 
 // commit commits the open transaction, if any, and records what it held.
+// A transaction that does not commit is reported as a *CommitError naming
+// its revisions.
 func (r *runner) commit() error {
+	if r.c.inTx() {
+		if err := r.fenceTx(); err != nil {
+			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
+		}
+	}
 	if err := r.flush(); err != nil {
 		return err
 	}
 	if err := r.c.commit(); err != nil {
-		return err
+		if r.offline != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 	}
 	r.res.Applied = append(r.res.Applied, r.pending...)
 	r.pending = r.pending[:0]
 	r.saved = slices.Clone(r.heads)
 	r.res.To = r.saved
 	return nil
+}
+
+// fenceTx is the fencing hook: it must run inside every transaction that
+// writes version rows, after its last revision statement and before its
+// COMMIT (a pipelined path included). With a lock that can be lost while
+// held (a lease) it checks, in that same transaction, that the lock is
+// still this run's and keeps it so until the transaction ends; an error
+// wraps adapter.ErrLockLost, and the caller must roll back. With a lock
+// that lasts as long as its session, it does nothing.
+func (r *runner) fenceTx() error {
+	if r.fence == nil || r.offline != nil {
+		return nil
+	}
+	return r.fence(r.c.ctx, r.c.querier())
 }
