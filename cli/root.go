@@ -245,7 +245,7 @@ func (a *app) openEngineWith(ctx context.Context, edit func(*engine.Config)) (*e
 		if d.Kind != dsn.Postgres {
 			return nil, usageErrorf("--lock lease needs a PostgreSQL URL, not %s", d.Redacted())
 		}
-		pool, err := postgres.Open(ctx, d.URL)
+		pool, err := postgres.Open(ctx, d.URL, postgres.ForTransactionPooling())
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
 		}

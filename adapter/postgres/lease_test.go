@@ -462,6 +462,42 @@ func TestLeaseFenceRefusesCommitAfterLoss(t *testing.T) {
 	}
 }
 
+// An unlock whose migration connection died (the server ended its session)
+// releases the lease on a fresh connection: no row is left to block the
+// next run for the length of the lease.
+func TestLeaseUnlockAfterConnectionLoss(t *testing.T) {
+	t.Parallel()
+	p := openPool(t)
+	l := postgres.NewLeaseLocker(p, postgres.LeaseOptions{Holder: "doomed", Lease: time.Minute})
+	c := acquire(t, p)
+	rows, err := c.Query(t.Context(), "SELECT pg_backend_pid()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int64
+	if !rows.Next() {
+		t.Fatal("no pid")
+	}
+	if err := rows.Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	unlock, err := l.Lock(t.Context(), c, leaseVT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, p, "SELECT pg_terminate_backend($1)", pid)
+	if err := unlock(t.Context()); err != nil {
+		t.Fatalf("unlock after the migration connection died: %v", err)
+	}
+	if n := lockRows(t, p); n != 0 {
+		t.Fatalf("%d lock rows left after unlock", n)
+	}
+	if err := lockOrFatal(t, postgres.NewLeaseLocker(p, postgres.LeaseOptions{Holder: "next"}), p)(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Behind PgBouncer in transaction pooling mode, replace the session advisory
 // lock with a lease row.
 func ExampleNewLeaseLocker() {
