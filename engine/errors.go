@@ -18,6 +18,11 @@ var (
 	ErrNotAtHead = errors.New("database is not at head")
 	// ErrClosed is returned by an Engine method called after Close.
 	ErrClosed = errors.New("engine closed")
+	// ErrNoRevisions is returned by Upgrade when the scripts and Go
+	// revisions hold no revision at all (an empty or mistyped script
+	// directory, an embed.FS that embedded nothing): there is nothing to
+	// upgrade to, which is never the same as being at head.
+	ErrNoRevisions = errors.New("the scripts hold no revision: no *.sql file in the script directory and no Go revision")
 	// ErrNoTxInSharedTx is wrapped when a revision's section needs to run
 	// outside a transaction but the engine runs inside a caller's
 	// transaction.

@@ -73,6 +73,9 @@ func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result,
 // after the lock is held, from the heads read under it, so that a process
 // that waited for another finds the work done.
 func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
+	if req.kind == runUpgrade && len(e.cat.graph.Heads()) == 0 {
+		return nil, fmt.Errorf("upgrade %s: %w", req.target, ErrNoRevisions)
+	}
 	if e.cfg.Offline != nil {
 		return e.runOffline(ctx, req)
 	}
