@@ -81,7 +81,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 	pf.StringVar(&a.flags.dir, "dir", "", "script directory (default: config script_location, else "+DefaultDir+")")
 	pf.StringVar(&a.flags.url, "url", "", "database URL (default: MIGRATE_URL, DATABASE_URL, config url, else "+DefaultURL+")")
 	pf.StringVar(&a.flags.versionTable, "version-table", "", "version table name, schema.table allowed (default: config version_table, else migrate_version)")
-	pf.StringVar(&a.flags.historyTable, "history-table", "", "history table name, schema.table allowed (default: config history_table, else migrate_history in the version table's schema)")
+	pf.StringVar(&a.flags.historyTable, "history-table", "", "history table name, schema.table allowed (default: config history_table, else the version table's own: its _version suffix replaced by _history, in its schema)")
 	pf.StringVar(&a.flags.txMode, "tx-mode", "", "transaction mode: run (one for the whole run) or revision (one per revision) (default: config transaction_mode, else run)")
 	pf.StringVar(&a.flags.logFormat, "log-format", "auto", "log format on stderr: auto (console on a terminal, else json), console or json")
 	pf.StringVar(&a.flags.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error or disabled")

@@ -93,6 +93,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 	defer release()
 
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
 	if req.kind == runUpgrade {
 		// Fast path: already at the target, nothing to lock for.
 		heads, exists, err := readHeads(ctx, conn, e.dialect, e.table)
@@ -104,7 +108,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 			// reported by the locked path, which checks drift first.
 			plan, err := req.plan(e.cat.graph, heads)
 			if err == nil && len(plan.Steps) == 0 {
-				hist, err := readHistory(ctx, conn, e.history(), true)
+				hist, err := readHistory(ctx, conn, hs, true)
 				if err != nil {
 					return nil, err
 				}
@@ -156,7 +160,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx(), fence: fence}
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: hs, res: res, shared: conn.InTx(), fence: fence}
 		return r.run(req)
 	})
 	res.Duration = time.Since(start)
@@ -187,7 +191,7 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	rec := &recorder{w: e.cfg.Offline, d: e.dialect}
 	res := &Result{}
 	err := RunSync(ctx, rec, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, offline: rec, start: heads}
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: e.history(), res: res, offline: rec, start: heads}
 		return r.run(req)
 	})
 	res.Duration = time.Since(start)
@@ -236,6 +240,7 @@ type runner struct {
 	e      *Engine
 	c      *syncConn
 	d      adapter.Dialect
+	hs     historySQL // the history table of this run's version table
 	res    *Result
 	shared bool // running inside a caller's transaction
 
@@ -261,7 +266,7 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	hs := r.e.history()
+	hs := r.hs
 	if r.offline == nil || len(r.start) == 0 {
 		for _, stmt := range r.d.CreateVersionTable(r.e.table) {
 			if _, err := r.c.Exec(stmt); err != nil {
@@ -385,7 +390,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if r.offline != nil {
 		r.offline.comment(r.describe(s, u, stampOnly))
 	}
-	hs := r.e.history()
+	hs := r.hs
 	entry := historyRow{revision: s.Revision.ID, direction: s.Direction.String(), started: start}
 	if stampOnly {
 		entry.direction = "stamp"
@@ -511,7 +516,7 @@ func (r *runner) flush() error {
 	}
 	r.flushed = slices.Clone(r.heads)
 
-	hs := r.e.history()
+	hs := r.hs
 	for len(r.hist) > 0 {
 		n := min(len(r.hist), historyBatch)
 		args := make([]any, 0, n*10)
