@@ -174,10 +174,27 @@ type Locker interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
-// ErrLockLost is wrapped by the error of an unlock (or a run) whose
-// migration lock ended while it was held, such as a lease that expired or
-// was taken over: another run may have overlapped this one.
+// ErrLockLost is wrapped by the error of a run whose migration lock ended
+// while it ran (a lease that expired or was taken over): the transaction in
+// which that was found was rolled back and nothing more is committed.
 var ErrLockLost = errors.New("migration lock lost")
+
+// Fence checks, inside the transaction q, that the lock it belongs to is
+// still held, and keeps it held until that transaction ends. A caller
+// commits a transaction that writes version rows only after its Fence
+// succeeded in that same transaction; an error wraps [ErrLockLost] when the
+// lock is gone, and the caller then rolls back.
+type Fence func(ctx context.Context, q Querier) error
+
+// FencingLocker is a [Locker] whose hold can end while its holder still
+// runs: a lease that expires when its holder stalls longer than the lease.
+// LockFenced is Lock that also returns the [Fence] of the acquisition, valid
+// until unlock is called. Locks that end only with their session (advisory
+// locks, lock files) need no fence: the transaction ends with the session.
+type FencingLocker interface {
+	Locker
+	LockFenced(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, fence Fence, err error)
+}
 
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")

@@ -30,10 +30,13 @@ type Engine struct {
 	cat          *catalog
 	table        adapter.Ident
 	historyTable adapter.Ident
-	dialect      adapter.Dialect
-	pool         adapter.Pool // nil when running on cfg.Conn or offline
-	ownPool      bool
-	closed       atomic.Bool
+	// legacyHistory, when set, is the shared history table that runs before
+	// history belonged to its version table wrote to; see historyOn.
+	legacyHistory *adapter.Ident
+	dialect       adapter.Dialect
+	pool          adapter.Pool // nil when running on cfg.Conn or offline
+	ownPool       bool
+	closed        atomic.Bool
 }
 
 // Applied is one revision that a run applied or reverted.
@@ -66,14 +69,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	hist, err := ParseTableName(cfg.HistoryTable, DefaultHistoryTable)
+	hist, legacy, err := historyTableOf(cfg.HistoryTable, table)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.HistoryTable == "" {
-		hist.Schema = table.Schema
-	}
-	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist}
+	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist, legacyHistory: legacy}
 	switch {
 	case cfg.Offline != nil:
 		if e.dialect, err = offlineDialect(&cfg); err != nil {
@@ -290,7 +290,11 @@ func (e *Engine) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hist, err := readHistory(ctx, conn, e.history(), true)
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return err
+	}
+	hist, err := readHistory(ctx, conn, hs, true)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,9 @@ func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result,
 // after the lock is held, from the heads read under it, so that a process
 // that waited for another finds the work done.
 func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
+	if req.kind == runUpgrade && len(e.cat.graph.Heads()) == 0 {
+		return nil, fmt.Errorf("upgrade %s: %w", req.target, ErrNoRevisions)
+	}
 	if e.cfg.Offline != nil {
 		return e.runOffline(ctx, req)
 	}
@@ -91,6 +94,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 	defer release()
 
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
 	if req.kind == runUpgrade {
 		// Fast path: already at the target, nothing to lock for.
 		heads, exists, err := readHeads(ctx, conn, e.dialect, e.table)
@@ -102,7 +109,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 			// reported by the locked path, which checks drift first.
 			plan, err := req.plan(e.cat.graph, heads)
 			if err == nil && len(plan.Steps) == 0 {
-				hist, err := readHistory(ctx, conn, e.history(), true)
+				hist, err := readHistory(ctx, conn, hs, true)
 				if err != nil {
 					return nil, err
 				}
@@ -127,7 +134,15 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	if e.cfg.Locker != nil {
 		locker = e.cfg.Locker
 	}
-	unlock, err := locker.Lock(lctx, conn, e.table)
+	var (
+		unlock func(context.Context) error
+		fence  adapter.Fence
+	)
+	if fl, ok := locker.(adapter.FencingLocker); ok {
+		unlock, fence, err = fl.LockFenced(lctx, conn, e.table)
+	} else {
+		unlock, err = locker.Lock(lctx, conn, e.table)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", e.table, err)
 	}
@@ -136,9 +151,9 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 		defer cancel()
 		if uerr := unlock(uctx); uerr != nil {
 			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
-			// A lease that expired mid-run means another run may have
-			// overlapped this one: the caller must know.
-			if errors.Is(uerr, adapter.ErrLockLost) {
+			// A lock lost mid-run means another run may have taken over:
+			// the caller must know, unless the run already failed for it.
+			if errors.Is(uerr, adapter.ErrLockLost) && !errors.Is(err, adapter.ErrLockLost) {
 				err = errors.Join(err, fmt.Errorf("release migration lock: %w", uerr))
 			}
 		}
@@ -150,7 +165,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx()}
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: hs, res: res, shared: conn.InTx(), fence: fence}
 		return r.run(req)
 	})
 	res.Duration = time.Since(start)
@@ -185,7 +200,7 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	rec := &recorder{w: &buf, d: e.dialect}
 	res := &Result{}
 	err := RunSync(ctx, rec, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, offline: rec, start: heads}
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: e.history(), res: res, offline: rec, start: heads}
 		return r.run(req)
 	})
 	if err == nil {
@@ -239,8 +254,13 @@ type runner struct {
 	e      *Engine
 	c      *syncConn
 	d      adapter.Dialect
+	hs     historySQL // the history table of this run's version table
 	res    *Result
 	shared bool // running inside a caller's transaction
+
+	// fence, when the lock can be lost while held (a lease), checks it
+	// inside a transaction; see fenceTx.
+	fence adapter.Fence
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
@@ -260,7 +280,7 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	hs := r.e.history()
+	hs := r.hs
 	if r.offline == nil || len(r.start) == 0 {
 		for _, stmt := range r.d.CreateVersionTable(r.e.table) {
 			if _, err := r.c.Exec(stmt); err != nil {
@@ -371,6 +391,11 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 		if err := r.commit(); err != nil {
 			return err
 		}
+		// What runs outside a transaction cannot be rolled back: make sure
+		// the lock is still held before it starts.
+		if err := r.fenceTx(); err != nil {
+			return r.fail(s, u, nil, err)
+		}
 	} else if !r.c.inTx() {
 		if err := r.c.begin(); err != nil {
 			return r.fail(s, u, nil, err)
@@ -379,7 +404,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if r.offline != nil {
 		r.offline.comment(r.describe(s, u, stampOnly))
 	}
-	hs := r.e.history()
+	hs := r.hs
 	entry := historyRow{revision: s.Revision.ID, direction: s.Direction.String(), started: start}
 	if stampOnly {
 		entry.direction = "stamp"
@@ -520,7 +545,7 @@ func (r *runner) flush() error {
 	}
 	r.flushed = slices.Clone(r.heads)
 
-	hs := r.e.history()
+	hs := r.hs
 	for len(r.hist) > 0 {
 		n := min(len(r.hist), historyBatch)
 		args := make([]any, 0, n*10)
@@ -636,16 +661,40 @@ func (r *runner) versionOp(op revgraph.VersionOp) error {
 }
 
 // commit commits the open transaction, if any, and records what it held.
+// A transaction that does not commit is reported as a *CommitError naming
+// its revisions.
 func (r *runner) commit() error {
+	if r.c.inTx() {
+		if err := r.fenceTx(); err != nil {
+			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
+		}
+	}
 	if err := r.flush(); err != nil {
 		return err
 	}
 	if err := r.c.commit(); err != nil {
-		return err
+		if r.offline != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 	}
 	r.res.Applied = append(r.res.Applied, r.pending...)
 	r.pending = r.pending[:0]
 	r.saved = slices.Clone(r.heads)
 	r.res.To = r.saved
 	return nil
+}
+
+// fenceTx is the fencing hook: it must run inside every transaction that
+// writes version rows, after its last revision statement and before its
+// COMMIT (a pipelined path included). With a lock that can be lost while
+// held (a lease) it checks, in that same transaction, that the lock is
+// still this run's and keeps it so until the transaction ends; an error
+// wraps adapter.ErrLockLost, and the caller must roll back. With a lock
+// that lasts as long as its session, it does nothing.
+func (r *runner) fenceTx() error {
+	if r.fence == nil || r.offline != nil {
+		return nil
+	}
+	return r.fence(r.c.ctx, r.c.querier())
 }
