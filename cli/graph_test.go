@@ -243,6 +243,16 @@ func TestGraphCommandsJSON(t *testing.T) {
 			}
 		}
 	})
+	t.Run("stamp several", func(t *testing.T) {
+		r := run(t, nil, "stamp", "cccc", "eeee")
+		if r.code != 0 || r.stdout != "stamped <base> -> cccccccccccc, eeeeeeeeeeee\n" {
+			t.Fatalf("stamp cccc eeee: exit %d, %q, %s", r.code, r.stdout, r.stderr)
+		}
+		r = run(t, nil, "stamp")
+		if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "TARGET") {
+			t.Errorf("stamp without a target: exit %d, %s", r.code, r.stderr)
+		}
+	})
 	t.Run("empty graph gives empty arrays", func(t *testing.T) {
 		inTemp(t)
 		writeFile(t, "migrations/.keep", "")

@@ -140,10 +140,11 @@ With -i the database's current revisions are marked "(current)".`,
 			if graph && (verbose || asJSON) {
 				return usageErrorf("--graph draws one line per revision; -v and --json do not apply")
 			}
-			if rangeSpec != "" && !strings.Contains(rangeSpec, ":") {
+			rng, err := revgraph.ParseTarget(rangeSpec)
+			if err != nil || rangeSpec != "" && !rng.IsRange() {
 				return usageErrorf("history range requires [start]:[end], [start]: or :[end], got %q", rangeSpec)
 			}
-			needDB := indicate || rangeNamesCurrent(rangeSpec)
+			needDB := indicate || rng.NamesCurrent()
 			var (
 				g       *revgraph.Graph
 				revs    []*revgraph.Revision
@@ -200,11 +201,6 @@ With -i the database's current revisions are marked "(current)".`,
 	cmd.Flags().BoolVar(&graph, "graph", false, "draw the revision graph with lanes for branches and merges, like git log --graph")
 	cmd.Flags().BoolVar(&applied, "applied", false, "print the database's history table: what ran, when, for how long and by whom")
 	return cmd
-}
-
-func rangeNamesCurrent(spec string) bool {
-	lo, hi, _ := strings.Cut(spec, ":")
-	return lo == "current" || hi == "current"
 }
 
 func (a *app) showCmd() *cobra.Command {
