@@ -122,7 +122,7 @@ func TestOfflineSQLForms(t *testing.T) {
 		{"unknown dialect", []string{"upgrade", "--sql", "--dialect", "oracle"}, cli.ExitUsage,
 			[]string{`invalid dialect "oracle"`}, nil},
 		{"resume with --sql", []string{"upgrade", "--sql", "--resume"}, cli.ExitUsage, []string{"do not apply with --sql"}, nil},
-		{"unknown scheme", []string{"--url", "mysql://x/y", "upgrade", "--sql"}, cli.ExitFailure,
+		{"unknown scheme", []string{"--url", "oracle://x/y", "upgrade", "--sql"}, cli.ExitFailure,
 			[]string{"--dialect postgres|sqlite"}, nil},
 		{"bad range start", []string{"upgrade", "--sql", "53ae:head"}, cli.ExitFailure, []string{"53ae"}, nil},
 		{"stamp several", []string{"stamp", "--sql", "1a2b3c4d5e6f", "3c4d5e6f7a8b"}, 0,

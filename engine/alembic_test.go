@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 // dependsAcross is lib a1 -> b1 -> c1 and app a2 -> b2 -> c2, where b2
@@ -93,7 +94,7 @@ func TestStampSeveralTargets(t *testing.T) {
 		}
 	})
 	var buf bytes.Buffer
-	e, err := engine.Open(t.Context(), engine.Config{Dialect: "postgres", Scripts: dependsAcross(), Offline: &buf})
+	e, err := dbopen.Engine(t.Context(), engine.Config{Dialect: "postgres", Scripts: dependsAcross(), Offline: &buf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,6 @@ import (
 	"strings"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
-	"github.com/retort-sql/retort/adapter/sqlite"
-	"github.com/retort-sql/retort/internal/dsn"
 )
 
 // ErrOffline is wrapped by every Query made in offline mode: there is no
@@ -29,23 +26,15 @@ func offlineDialect(cfg *Config) (adapter.Dialect, error) {
 	}
 	name := cfg.Dialect
 	if name == "" {
-		raw := cfg.URL
-		if raw == "" {
-			raw = DefaultURL
-		}
-		d, err := dsn.Parse(raw)
-		if err != nil {
-			return nil, err
-		}
-		name = d.Kind.String()
+		name = cfg.URL
 	}
-	switch name {
-	case "postgres", "postgresql":
-		return postgres.Dialect{}, nil
-	case "sqlite":
-		return sqlite.Dialect{}, nil
+	if name == "" {
+		name = DefaultURL
 	}
-	return nil, fmt.Errorf("unknown dialect %q (want postgres or sqlite)", name)
+	if cfg.Opener == nil {
+		return nil, ErrNoOpener
+	}
+	return cfg.Opener.Dialect(name)
 }
 
 // recorder is the adapter.Conn of offline mode: it writes every statement

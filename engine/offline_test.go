@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
 )
@@ -24,7 +25,7 @@ func offline(t *testing.T, dialect string, run func(e *engine.Engine) error, mut
 	for _, m := range mut {
 		m(&cfg)
 	}
-	e, err := engine.Open(t.Context(), cfg)
+	e, err := dbopen.Engine(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func execScript(t *testing.T, db *testDB, sql string) {
 func TestOfflineScriptMatchesOnlineUpgrade(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *testDB) {
 		var buf bytes.Buffer
-		e, err := engine.Open(t.Context(), engine.Config{Dialect: db.name, Scripts: branched(), Offline: &buf})
+		e, err := dbopen.Engine(t.Context(), engine.Config{Dialect: db.name, Scripts: branched(), Offline: &buf})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +198,7 @@ func TestOfflineFailureWritesNothing(t *testing.T) {
 			if tc.mut != nil {
 				tc.mut(&cfg)
 			}
-			e, err := engine.Open(t.Context(), cfg)
+			e, err := dbopen.Engine(t.Context(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

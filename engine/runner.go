@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -149,7 +148,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
 			// A lease that expired mid-run means another run may have
 			// overlapped this one: the caller must know.
-			if errors.Is(uerr, postgres.ErrLeaseLost) {
+			if errors.Is(uerr, adapter.ErrLockLost) {
 				err = errors.Join(err, fmt.Errorf("release migration lock: %w", uerr))
 			}
 		}
