@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/revgraph"
 )
 
 func (a *app) currentCmd() *cobra.Command {
@@ -118,7 +118,11 @@ func (rf *runFlags) check(target string) error {
 	if rf.sql && (rf.resume || rf.allowDrift) {
 		return usageErrorf("--resume and --allow-drift read the database; they do not apply with --sql")
 	}
-	if !rf.sql && strings.Contains(target, ":") {
+	t, err := revgraph.ParseTarget(target)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if !rf.sql && t.IsRange() {
 		return usageErrorf("range target %q needs --sql (ranges are for offline SQL and history)", target)
 	}
 	return nil
@@ -233,26 +237,36 @@ func (a *app) stampCmd() *cobra.Command {
 	var purge bool
 	var rf runFlags
 	cmd := &cobra.Command{
-		Use:   "stamp TARGET",
+		Use:   "stamp TARGET...",
 		Short: "Set the version table to a target without running any revision",
 		Long: `stamp rewrites the version table so that the database is recorded
-at TARGET, running no revision. Stamping a revision that depends on another
-branch replaces that branch's row too. With --purge every row is deleted
-first, which also repairs a table naming revisions that no longer exist.
-Stamping also marks an interrupted transaction=false section as dealt with.
+at TARGET, running no revision. Several targets (stamp a1 b2) stamp each
+of them, as Alembic does: one row per branch. Stamping a revision that
+depends on another branch replaces that branch's row too. With --purge every
+row is deleted first, which also repairs a table naming revisions that no
+longer exist. Stamping also marks an interrupted transaction=false section
+as dealt with.
 
 With --sql the version-table statements are printed to stdout instead, from
 base or from the start of a range (ae1027a6acf0:head).`,
 		Example: `  migrate stamp head
   migrate stamp --purge ae1027a6acf0
+  migrate stamp 3c4d5e6f7a8b 6f1a2b3c4d5e
   migrate stamp base
   migrate stamp --sql --dialect postgres head`,
-		Args: exactArgs(1, "TARGET"),
-		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if err := rf.check(args[0]); err != nil {
-				return err
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("stamp takes TARGET... (got 0 arguments)")
 			}
-			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Stamp(ctx, args[0], purge) })
+			return nil
+		},
+		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			for _, t := range args {
+				if err := rf.check(t); err != nil {
+					return err
+				}
+			}
+			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.StampAll(ctx, args, purge) })
 			if res != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
 			}

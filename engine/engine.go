@@ -265,9 +265,12 @@ func (e *Engine) versionRows(ctx context.Context) ([]string, error) {
 // History returns the revisions of rangeSpec (a:b, :b, a:, or "" for all),
 // newest first. Only a range that mentions "current" reads the database.
 func (e *Engine) History(ctx context.Context, rangeSpec string) ([]*revgraph.Revision, error) {
+	t, err := revgraph.ParseTarget(rangeSpec)
+	if err != nil {
+		return nil, err
+	}
 	var rows []string
-	if strings.Contains(rangeSpec, "current") {
-		var err error
+	if t.NamesCurrent() {
 		if rows, err = e.versionRows(ctx); err != nil {
 			return nil, err
 		}

@@ -18,6 +18,7 @@ import (
 type request struct {
 	kind   runKind
 	target string
+	more   []string // stamp: the targets after the first
 	purge  bool
 }
 
@@ -44,7 +45,7 @@ func (r request) plan(g *revgraph.Graph, heads []string) (*revgraph.Plan, error)
 	case runDowngrade:
 		return g.Downgrade(heads, r.target)
 	case runStamp:
-		return g.Stamp(heads, r.target, r.purge)
+		return g.StampAll(heads, append([]string{r.target}, r.more...), r.purge)
 	}
 	return g.Upgrade(heads, r.target)
 }
@@ -67,6 +68,15 @@ func (e *Engine) Downgrade(ctx context.Context, target string) (*Result, error) 
 // purge the current rows are discarded first.
 func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result, error) {
 	return e.run(ctx, request{kind: runStamp, target: target, purge: purge})
+}
+
+// StampAll is Stamp to several targets at once, as `alembic stamp a b`:
+// the version rows end at every revision the targets name.
+func (e *Engine) StampAll(ctx context.Context, targets []string, purge bool) (*Result, error) {
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("stamp: no target given")
+	}
+	return e.run(ctx, request{kind: runStamp, target: targets[0], more: targets[1:], purge: purge})
 }
 
 // run acquires a connection, takes the migration lock, and hands the
@@ -178,7 +188,15 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 // upgrade or stamp starts from base and a downgrade is refused.
 func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	start := time.Now()
-	from, to, ranged := splitRange(req.target)
+	t, err := revgraph.ParseTarget(req.target)
+	if err != nil {
+		return nil, err
+	}
+	from, to := t.Range()
+	ranged := t.IsRange()
+	if ranged && len(req.more) > 0 {
+		return nil, fmt.Errorf("offline %s: a range %q takes no further targets", req.kind, req.target)
+	}
 	if !ranged && req.kind == runDowngrade {
 		return nil, fmt.Errorf("downgrade in offline mode needs a range <from>:<to> (for example head:base): there is no database to read the current revision from")
 	}
@@ -187,7 +205,6 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	}
 	var heads []string
 	if from != "" && from != "base" {
-		var err error
 		if heads, err = e.cat.graph.Resolve(from, nil); err != nil {
 			return nil, err
 		}
@@ -199,7 +216,7 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	var buf bytes.Buffer
 	rec := &recorder{w: &buf, d: e.dialect}
 	res := &Result{}
-	err := RunSync(ctx, rec, func(c Conn) error {
+	err = RunSync(ctx, rec, func(c Conn) error {
 		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: e.history(), res: res, offline: rec, start: heads}
 		return r.run(req)
 	})
@@ -229,16 +246,23 @@ func (e *Engine) logDone(req request, res *Result, err error) {
 // precheck makes sure the target resolves against the graph, whatever the
 // database holds, where that can be known without the database.
 func (e *Engine) precheck(req request) error {
-	t := req.target
-	if t == "" {
+	if req.target == "" {
 		return fmt.Errorf("%s: no target given", req.kind)
 	}
-	// Relative and "current"-based targets need the version rows.
-	if strings.ContainsAny(t, "+-") || strings.Contains(t, "current") {
-		return nil
+	dir := revgraph.Up
+	if req.kind == runDowngrade {
+		dir = revgraph.Down
 	}
-	_, err := e.cat.graph.Resolve(t, nil)
-	return err
+	for _, s := range append([]string{req.target}, req.more...) {
+		t, err := revgraph.ParseTarget(s)
+		if err != nil {
+			return err
+		}
+		if err := e.cat.graph.CheckTarget(t, dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
