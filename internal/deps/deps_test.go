@@ -102,7 +102,7 @@ func TestDependencyDirection(t *testing.T) {
 			if drel == "cli" && !strings.HasPrefix(rel, "cmd/") && !strings.HasPrefix(rel, "examples/") {
 				t.Errorf("%s imports cli; only commands may", rel)
 			}
-			if (drel == "internal/pgtest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
+			if (drel == "internal/pgtest" || drel == "internal/mysqltest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
 				t.Errorf("%s imports test helper %s outside a _test.go file", rel, drel)
 			}
 		}
