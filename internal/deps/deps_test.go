@@ -22,6 +22,7 @@ var rules = []struct {
 	{"adapter", nil, nil},
 	{"adapter/postgres", []string{"adapter"}, []string{"github.com/jackc/pgx/v5"}},
 	{"adapter/sqlite", []string{"adapter"}, []string{"github.com/ncruces/"}},
+	{"adapter/mysql", []string{"adapter", "adapter/sqldb"}, []string{"github.com/go-sql-driver/mysql"}},
 	{"internal/dsn", nil, nil},
 	{"engine", []string{"revgraph", "script", "adapter"}, []string{"github.com/rs/zerolog", "golang.org/x/sync"}},
 	{"open", []string{"adapter", "adapter/postgres", "adapter/sqlite", "adapter/mysql", "engine", "internal/dsn"}, nil},
