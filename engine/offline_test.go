@@ -198,7 +198,7 @@ func TestOfflineFailureWritesNothing(t *testing.T) {
 			if tc.mut != nil {
 				tc.mut(&cfg)
 			}
-			e, err := engine.Open(t.Context(), cfg)
+			e, err := dbopen.Engine(t.Context(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

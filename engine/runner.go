@@ -144,6 +144,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 		}
 	}()
 
+	if !e.dialect.TransactionalDDL() && e.cfg.TxMode == TxPerRun {
+		e.cfg.Logger.Warn().Str("dialect", e.dialect.Name()).
+			Msg("the database commits DDL implicitly: a failure cannot roll back the DDL that ran before it")
+	}
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
 		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx()}
@@ -298,7 +302,7 @@ func (r *runner) run(req request) error {
 		}
 	}
 	if req.kind == runStamp && req.purge {
-		if _, err := r.c.Exec("DELETE FROM " + r.d.QuoteIdent(r.e.table)); err != nil {
+		if _, err := r.c.Exec(r.d.DeleteAllHeads(r.e.table)); err != nil {
 			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
 		}
 		r.heads, r.flushed = nil, nil

@@ -1,4 +1,4 @@
-package mysql
+package mysqldialect
 
 import (
 	"context"
@@ -62,9 +62,9 @@ func (Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(
 		}
 		delay = min(delay*2, lockPollMax)
 	}
-	mc, _ := c.(*conn)
+	mc, _ := c.(SessionLockCounter)
 	if mc != nil {
-		mc.sessionLocks++
+		mc.AddSessionLock(1)
 	}
 	unlocked := false
 	return func(ctx context.Context) error {
@@ -81,13 +81,22 @@ func (Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(
 		}
 		unlocked = true
 		if mc != nil {
-			mc.sessionLocks--
+			mc.AddSessionLock(-1)
 		}
 		if held != 1 {
 			return fmt.Errorf("mysql: unlock %s: named lock was not held by this session", qualified)
 		}
 		return nil
 	}, nil
+}
+
+// SessionLockCounter is implemented by connections that must know whether
+// they hold a named lock taken through [Dialect.Lock]: a pooled connection
+// released while it still holds one is closed rather than handed to its
+// next user with the lock. Lock adds 1 once the lock is held and unlock
+// adds -1 once it is released.
+type SessionLockCounter interface {
+	AddSessionLock(delta int)
 }
 
 // lockName returns the lock name of t, the database being DATABASE() when
