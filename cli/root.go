@@ -111,6 +111,7 @@ func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.C
 			if a.set, err = a.flags.resolve(a.opts.Getenv); err != nil {
 				return mark(err)
 			}
+			a.logConfigNotes()
 		}
 		defer func() {
 			for i := len(a.cleanup) - 1; i >= 0; i-- {
