@@ -93,6 +93,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 		a.upgradeCmd(), a.downgradeCmd(), a.stampCmd(),
 		a.graphCmd(), a.completionCmd(), a.versionCmd(),
 	)
+	root.AddCommand(a.arrivalCmds()...)
 	a.addCompletions(root)
 	return root
 }
