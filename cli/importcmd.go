@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 
@@ -154,7 +155,11 @@ func findPython(ctx context.Context, flag string) (string, error) {
 		return flag, nil
 	}
 	for _, py := range []string{"python3", "/usr/bin/python3"} {
-		if exec.CommandContext(ctx, py, "-c", "import alembic").Run() == nil {
+		// From a neutral folder: in a project's folder, its alembic/
+		// script directory would import as a namespace package.
+		probe := exec.CommandContext(ctx, py, "-c", "import alembic.config")
+		probe.Dir = os.TempDir()
+		if probe.Run() == nil {
 			return py, nil
 		}
 	}
