@@ -18,6 +18,7 @@ import (
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/dsn"
+	"github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -191,6 +192,7 @@ func (a *app) engineConfig() (engine.Config, error) {
 	}
 	return engine.Config{
 		URL:          a.set.URL,
+		Opener:       open.Opener{},
 		Scripts:      src,
 		ScriptDir:    ".",
 		GoRevisions:  a.opts.GoRevisions,
