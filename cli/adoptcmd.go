@@ -8,11 +8,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
-	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/importer"
 	"github.com/retort-sql/retort/internal/dsn"
+	"github.com/retort-sql/retort/open"
 )
 
 func (a *app) adoptCmd() *cobra.Command {
@@ -50,7 +49,7 @@ changes nothing. --sql prints the statements it would run instead.`,
 			if err != nil {
 				return fmt.Errorf("database URL from %s: %w", a.set.URLSource, err)
 			}
-			pool, err := openPool(ctx, d)
+			pool, err := open.Pool(ctx, a.set.URL)
 			if err != nil {
 				return err
 			}
@@ -114,22 +113,4 @@ func readState(ctx context.Context, pool adapter.Pool, tool importer.Tool, table
 	}
 	defer c.Release()
 	return importer.ReadState(ctx, c, pool.Dialect(), tool, table)
-}
-
-// openPool opens the pool a URL names.
-func openPool(ctx context.Context, d dsn.DSN) (adapter.Pool, error) {
-	var p adapter.Pool
-	var err error
-	switch d.Kind {
-	case dsn.Postgres:
-		p, err = postgres.Open(ctx, d.URL)
-	case dsn.SQLite:
-		p, err = sqlite.Open(ctx, d.Path)
-	default:
-		return nil, fmt.Errorf("adopt: %s databases are not supported yet", d.Kind)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
-	}
-	return p, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/importer"
 	"github.com/retort-sql/retort/internal/pgtest"
+	"github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/script"
 )
 
@@ -125,7 +126,7 @@ op.bulk_insert(sa.table("audit", sa.column("what", sa.Text)), [{"what": "it's me
 // heads.
 func upgradeRetort(t *testing.T, url, dir string) {
 	t.Helper()
-	e, err := engine.Open(t.Context(), engine.Config{URL: url, Scripts: os.DirFS(dir)})
+	e, err := open.Engine(t.Context(), engine.Config{URL: url, Scripts: os.DirFS(dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestAlembicImportSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e, err := engine.Open(t.Context(), engine.Config{URL: "sqlite:" + got, Scripts: os.DirFS(out)})
+	e, err := open.Engine(t.Context(), engine.Config{URL: "sqlite:" + got, Scripts: os.DirFS(out)})
 	if err != nil {
 		t.Fatal(err)
 	}
