@@ -36,6 +36,7 @@ type Engine struct {
 	dialect      adapter.Dialect
 	pool         adapter.Pool // nil when running on cfg.Conn or offline
 	ownPool      bool
+	scope        adapter.SchemaScoper // non-nil when cfg.Schema is set
 	closed       atomic.Bool
 }
 
@@ -65,6 +66,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openWith(ctx, cfg, cat)
+}
+
+// openWith is Open over scripts already loaded, which fleet targets share.
+func openWith(ctx context.Context, cfg Config, cat *catalog) (*Engine, error) {
+	if err := checkSchema(cfg); err != nil {
+		return nil, err
+	}
 	table, err := ParseTableName(cfg.VersionTable, DefaultVersionTable)
 	if err != nil {
 		return nil, err
@@ -73,7 +82,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.HistoryTable == "" {
+	if cfg.Schema != "" && table.Schema == "" {
+		table.Schema = cfg.Schema
+	}
+	if cfg.HistoryTable == "" || (cfg.Schema != "" && hist.Schema == "") {
 		hist.Schema = table.Schema
 	}
 	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist}
@@ -107,6 +119,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
 		}
 		e.pool, e.ownPool, e.dialect = p, true, p.Dialect()
+	}
+	if cfg.Schema != "" {
+		if e.scope, _ = e.dialect.(adapter.SchemaScoper); e.scope == nil {
+			e.Close()
+			return nil, fmt.Errorf("schema %s: %s has no schemas to scope a connection to", cfg.Schema, e.dialect.Name())
+		}
 	}
 	return e, nil
 }
@@ -159,7 +177,10 @@ func (e *Engine) acquire(ctx context.Context) (adapter.Conn, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("acquire connection: %w", err)
 	}
-	return c, c.Release, nil
+	if e.scope == nil {
+		return c, c.Release, nil
+	}
+	return e.scoped(ctx, c)
 }
 
 // readHeads returns the version rows, and false when the version table does

@@ -1,6 +1,10 @@
 package postgres
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/retort-sql/retort/adapter"
+)
 
 // IsSystemSchema reports whether schema belongs to PostgreSQL itself:
 // pg_catalog, information_schema, pg_toast, the per-session pg_temp_N and
@@ -11,3 +15,16 @@ import "strings"
 func IsSystemSchema(schema string) bool {
 	return schema == "information_schema" || strings.HasPrefix(schema, "pg_")
 }
+
+var _ adapter.SchemaScoper = Dialect{}
+
+// UseSchema returns SET search_path TO the quoted schema, so that its case
+// is kept as the version table's is.
+func (Dialect) UseSchema(schema string) string { return "SET search_path TO " + quote(schema) }
+
+// ResetSchema returns RESET search_path, which restores the value the
+// connection started with (its URL's search_path, if any).
+func (Dialect) ResetSchema() string { return "RESET search_path" }
+
+// SystemSchema is [IsSystemSchema].
+func (Dialect) SystemSchema(schema string) bool { return IsSystemSchema(schema) }
