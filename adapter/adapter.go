@@ -140,6 +140,11 @@ type Locker interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
+// ErrLockLost is wrapped by the error of an unlock (or a run) whose
+// migration lock ended while it was held, such as a lease that expired or
+// was taken over: another run may have overlapped this one.
+var ErrLockLost = errors.New("migration lock lost")
+
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 

@@ -224,7 +224,7 @@ func TestFleetUsageErrors(t *testing.T) {
 	quickstart(t)
 	writeFile(t, "t.txt", "sqlite:a.db\n")
 	writeFile(t, "dup.txt", "sqlite:a.db\n# again\nsqlite:a.db\n")
-	writeFile(t, "bad.txt", "sqlite:a.db\nmysql://x/y\n")
+	writeFile(t, "bad.txt", "sqlite:a.db\noracle://x/y\n")
 	writeFile(t, "empty.txt", "# nothing\n\n")
 	pg := env{"MIGRATE_URL": "postgres://app@127.0.0.1:1/app"}
 	for _, tc := range []struct {
