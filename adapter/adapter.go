@@ -198,3 +198,11 @@ type SchemaScoper interface {
 	// a migration never runs in one.
 	SystemSchema(schema string) bool
 }
+
+// MultiStatementExecer is implemented by dialects whose connections run
+// several statements, separated by semicolons, in one Exec without
+// arguments (PostgreSQL's simple query protocol, sqlite3_exec). The engine
+// then sends its setup statements in one round trip.
+type MultiStatementExecer interface {
+	MultiStatementExec() bool
+}

@@ -28,3 +28,9 @@ func (Dialect) ResetSchema() string { return "RESET search_path" }
 
 // SystemSchema is [IsSystemSchema].
 func (Dialect) SystemSchema(schema string) bool { return IsSystemSchema(schema) }
+
+var _ adapter.MultiStatementExecer = Dialect{}
+
+// MultiStatementExec reports true: an Exec without arguments uses the
+// simple query protocol, which takes several statements.
+func (Dialect) MultiStatementExec() bool { return true }

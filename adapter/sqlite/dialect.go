@@ -89,3 +89,9 @@ func (d Dialect) UpdateHead(t adapter.Ident) string {
 func (Dialect) Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+var _ adapter.MultiStatementExecer = Dialect{}
+
+// MultiStatementExec reports true: an Exec without arguments runs through
+// sqlite3_exec, which takes several statements.
+func (Dialect) MultiStatementExec() bool { return true }
