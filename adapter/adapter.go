@@ -232,3 +232,28 @@ func LockWaitFromContext(ctx context.Context) LockWaitFunc {
 	fn, _ := ctx.Value(lockWaitKey{}).(LockWaitFunc)
 	return fn
 }
+
+// SchemaScoper is implemented by dialects whose connections can be pointed
+// at one schema for unqualified names (PostgreSQL's search_path). Schema
+// fleets, where many schemas of one database share a pool, need it: the
+// engine runs [SchemaScoper.UseSchema] on each connection it takes for a
+// schema target and [SchemaScoper.ResetSchema] before giving it back.
+type SchemaScoper interface {
+	// UseSchema returns the statement that makes schema the connection's
+	// schema for unqualified names, the ones CREATE uses included.
+	UseSchema(schema string) string
+	// ResetSchema returns the statement that restores the connection's
+	// own default.
+	ResetSchema() string
+	// SystemSchema reports whether schema belongs to the database itself;
+	// a migration never runs in one.
+	SystemSchema(schema string) bool
+}
+
+// MultiStatementExecer is implemented by dialects whose connections run
+// several statements, separated by semicolons, in one Exec without
+// arguments (PostgreSQL's simple query protocol, sqlite3_exec). The engine
+// then sends its setup statements in one round trip.
+type MultiStatementExecer interface {
+	MultiStatementExec() bool
+}

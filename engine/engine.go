@@ -36,6 +36,7 @@ type Engine struct {
 	dialect       adapter.Dialect
 	pool          adapter.Pool // nil when running on cfg.Conn or offline
 	ownPool       bool
+	scope         adapter.SchemaScoper // non-nil when cfg.Schema is set
 	closed        atomic.Bool
 }
 
@@ -65,13 +66,27 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openWith(ctx, cfg, cat)
+}
+
+// openWith is Open over scripts already loaded, which fleet targets share.
+func openWith(ctx context.Context, cfg Config, cat *catalog) (*Engine, error) {
+	if err := checkSchema(cfg); err != nil {
+		return nil, err
+	}
 	table, err := ParseTableName(cfg.VersionTable, DefaultVersionTable)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Schema != "" && table.Schema == "" {
+		table.Schema = cfg.Schema
+	}
 	hist, legacy, err := historyTableOf(cfg.HistoryTable, table)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Schema != "" && hist.Schema == "" {
+		hist.Schema = table.Schema
 	}
 	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist, legacyHistory: legacy}
 	switch {
@@ -102,6 +117,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		if err := e.dialect.ValidateIdent(t); err != nil {
 			_ = e.Close()
 			return nil, fmt.Errorf("invalid table name %q: %w", t, err)
+		}
+	}
+	if cfg.Schema != "" {
+		if e.scope, _ = e.dialect.(adapter.SchemaScoper); e.scope == nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("schema %s: %s has no schemas to scope a connection to", cfg.Schema, e.dialect.Name())
 		}
 	}
 	return e, nil
@@ -163,7 +184,10 @@ func (e *Engine) acquire(ctx context.Context) (adapter.Conn, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("acquire connection: %w", err)
 	}
-	return c, c.Release, nil
+	if e.scope == nil {
+		return c, c.Release, nil
+	}
+	return e.scoped(ctx, c)
 }
 
 // readHeads returns the version rows, and false when the version table does

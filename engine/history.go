@@ -240,6 +240,11 @@ func readHistory(ctx context.Context, q adapter.Querier, h historySQL, latest bo
 	if err != nil || !exists {
 		return nil, err
 	}
+	return selectHistory(ctx, q, h, latest)
+}
+
+// selectHistory is readHistory on a history table known to exist.
+func selectHistory(ctx context.Context, q adapter.Querier, h historySQL, latest bool) ([]HistoryEntry, error) {
 	sql := h.selectAll()
 	if latest {
 		sql += h.latestOnly()

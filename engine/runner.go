@@ -306,13 +306,8 @@ func (r *runner) run(req request) error {
 	}
 	hs := r.hs
 	if r.offline == nil || len(r.start) == 0 {
-		for _, stmt := range r.d.CreateVersionTable(r.e.table) {
-			if _, err := r.c.Exec(stmt); err != nil {
-				return fmt.Errorf("create version table %s: %w", r.e.table, err)
-			}
-		}
-		if _, err := r.c.Exec(hs.create()); err != nil {
-			return fmt.Errorf("create history table %s: %w", hs.t, err)
+		if err := r.createTables(hs); err != nil {
+			return err
 		}
 	}
 	heads := r.start
@@ -322,7 +317,8 @@ func (r *runner) run(req request) error {
 		if err != nil {
 			return err
 		}
-		hist, err := readHistory(r.c.ctx, r.c.querier(), hs, true)
+		// The history table exists: it was just created if it did not.
+		hist, err := selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		if err != nil {
 			return err
 		}
@@ -360,6 +356,28 @@ func (r *runner) run(req request) error {
 		return fmt.Errorf("resume: the plan does not run %s of %s; downgrade or stamp instead", r.resume.Direction, r.resume.Revision)
 	}
 	return r.commit()
+}
+
+// createTables creates the version and history tables when they do not
+// exist. Online, where the dialect allows it, that is one round trip: a
+// fleet target pays for it once per run.
+func (r *runner) createTables(hs historySQL) error {
+	stmts := r.d.CreateVersionTable(r.e.table)
+	if m, ok := r.d.(adapter.MultiStatementExecer); ok && m.MultiStatementExec() && r.offline == nil {
+		if _, err := r.c.Exec(strings.Join(append(stmts, hs.create()), ";\n")); err != nil {
+			return fmt.Errorf("create version table %s and history table %s: %w", r.e.table, hs.t, err)
+		}
+		return nil
+	}
+	for _, stmt := range stmts {
+		if _, err := r.c.Exec(stmt); err != nil {
+			return fmt.Errorf("create version table %s: %w", r.e.table, err)
+		}
+	}
+	if _, err := r.c.Exec(hs.create()); err != nil {
+		return fmt.Errorf("create history table %s: %w", hs.t, err)
+	}
+	return nil
 }
 
 // guard refuses to run over an interrupted transaction=false section (unless
