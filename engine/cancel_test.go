@@ -79,7 +79,7 @@ func TestCancelInterruptsRunningRevision(t *testing.T) {
 					t.Fatal("interrupted revision left its table")
 				}
 				if db.name == "postgres" {
-					rows := db.query(t, 1, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
+					rows := db.query(t, 1, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()", "%"+pgSlowMarker+"%")
 					if n := rows[0][0]; n != int64(0) {
 						t.Fatalf("%v backends still run the cancelled statement", n)
 					}

@@ -11,6 +11,7 @@ import (
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -47,8 +48,13 @@ func postgresDB(t *testing.T) *testDB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	return &testDB{name: "postgres", url: url, slow: "SELECT pg_sleep(30)", inspect: p}
+	return &testDB{name: "postgres", url: url, slow: "SELECT pg_sleep(30) AS " + pgSlowMarker, inspect: p}
 }
+
+// pgSlowMarker tags the PostgreSQL slow statement, so that a test counting
+// the backends that run it sees only its own, never the same pg_sleep of a
+// test in another package running at the same time.
+const pgSlowMarker = "retort_engine_slow_probe"
 
 // eachDB runs fn as a subtest against a fresh database of every dialect.
 func eachDB(t *testing.T, fn func(t *testing.T, db *testDB)) {
@@ -147,7 +153,7 @@ func open(t *testing.T, db *testDB, fsys fstest.MapFS, mut ...func(*engine.Confi
 	for _, m := range mut {
 		m(&cfg)
 	}
-	e, err := engine.Open(t.Context(), cfg)
+	e, err := dbopen.Engine(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
-	"github.com/retort-sql/retort/adapter/sqlite"
-	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -92,21 +89,20 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		if raw == "" {
 			raw = DefaultURL
 		}
-		d, err := dsn.Parse(raw)
+		if cfg.Opener == nil {
+			return nil, ErrNoOpener
+		}
+		p, err := cfg.Opener.Open(ctx, raw)
 		if err != nil {
 			return nil, err
 		}
-		var p adapter.Pool
-		switch d.Kind {
-		case dsn.Postgres:
-			p, err = postgres.Open(ctx, d.URL)
-		case dsn.SQLite:
-			p, err = sqlite.Open(ctx, d.Path)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
-		}
 		e.pool, e.ownPool, e.dialect = p, true, p.Dialect()
+	}
+	for _, t := range []adapter.Ident{table, hist} {
+		if err := e.dialect.ValidateIdent(t); err != nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("invalid table name %q: %w", t, err)
+		}
 	}
 	return e, nil
 }
@@ -136,6 +132,14 @@ func (e *Engine) Close() error {
 
 // Graph returns the revision graph. It is immutable and may be shared.
 func (e *Engine) Graph() *revgraph.Graph { return e.cat.graph }
+
+// Dialect returns the dialect of the engine's database.
+func (e *Engine) Dialect() adapter.Dialect { return e.dialect }
+
+// TransactionalDDL reports whether the database rolls DDL back with its
+// transaction. When it does not (MySQL, MariaDB), a failed run leaves the
+// DDL statements before the failure applied whatever the transaction mode.
+func (e *Engine) TransactionalDDL() bool { return e.dialect.TransactionalDDL() }
 
 // VersionTable returns the version table's name.
 func (e *Engine) VersionTable() adapter.Ident { return e.table }
@@ -314,12 +318,13 @@ func (e *Engine) Check(ctx context.Context) error {
 	return &NotAtHeadError{Current: cur, Pending: pending}
 }
 
-var identPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+var identPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ParseTableName parses a table name, "name" or "schema.name", falling back
 // to def when name is empty. Each part must be a plain identifier (letters,
-// digits and '_', not starting with a digit, at most 63 bytes) so that no
-// configured name can inject SQL.
+// digits and '_', not starting with a digit) so that no configured name can
+// inject SQL. The database's own rules (PostgreSQL's 63-byte limit) are the
+// dialect's: [Open] checks both tables with [adapter.Dialect.ValidateIdent].
 func ParseTableName(name, def string) (adapter.Ident, error) {
 	if name == "" {
 		name = def

@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -218,7 +219,7 @@ func TestBranchesAndMergeMoveVersionRows(t *testing.T) {
 
 func TestBadTargetFailsBeforeConnecting(t *testing.T) {
 	path := t.TempDir() + "/never.db"
-	e, err := engine.Open(t.Context(), engine.Config{URL: "sqlite:" + path, Scripts: linear()})
+	e, err := dbopen.Engine(t.Context(), engine.Config{URL: "sqlite:" + path, Scripts: linear()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestBadTargetFailsBeforeConnecting(t *testing.T) {
 }
 
 func TestUnreachableDatabaseHidesPassword(t *testing.T) {
-	_, err := engine.Open(t.Context(), engine.Config{URL: "postgres://u:s3cr3t@127.0.0.1:1/none?connect_timeout=1", Scripts: linear()})
+	_, err := dbopen.Engine(t.Context(), engine.Config{URL: "postgres://u:s3cr3t@127.0.0.1:1/none?connect_timeout=1", Scripts: linear()})
 	if err == nil {
 		t.Fatal("Open succeeded against a closed port")
 	}
@@ -244,7 +245,7 @@ func TestOpenReportsGraphErrors(t *testing.T) {
 	fs := linear()
 	fs["0004_dup.sql"] = sqlFile("b2", "a1", "SELECT 1;", "")
 	fs["0005_orphan.sql"] = sqlFile("d4", "zz9", "SELECT 1;", "")
-	_, err := engine.Open(t.Context(), engine.Config{URL: "sqlite::memory:", Scripts: fs})
+	_, err := dbopen.Engine(t.Context(), engine.Config{URL: "sqlite::memory:", Scripts: fs})
 	if err == nil {
 		t.Fatal("Open accepted a duplicate id and a missing parent")
 	}
@@ -280,4 +281,33 @@ func TestVersionTableName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTableNameLimitsComeFromTheDialect: the engine checks that a table
+// name is a plain identifier; how long it may be is the database's rule.
+func TestTableNameLimitsComeFromTheDialect(t *testing.T) {
+	long := strings.Repeat("v", 70)
+	eachDB(t, func(t *testing.T, db *testDB) {
+		e, err := dbopen.Engine(t.Context(), engine.Config{URL: db.url, Scripts: linear(), VersionTable: long})
+		if db.name == "postgres" {
+			if err == nil || !strings.Contains(err.Error(), "longer than 63 bytes") {
+				t.Fatalf("a 70-byte name on PostgreSQL: got %v, want the dialect's length error", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		if _, err := e.Upgrade(t.Context(), "head"); err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		for _, r := range db.query(t, 1, "SELECT version_num FROM "+long) {
+			rows = append(rows, asString(r[0]))
+		}
+		if !slices.Equal(rows, []string{"c3"}) {
+			t.Errorf("version rows %v, want [c3]", rows)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -138,12 +138,16 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
 			// A lease that expired mid-run means another run may have
 			// overlapped this one: the caller must know.
-			if errors.Is(uerr, postgres.ErrLeaseLost) {
+			if errors.Is(uerr, adapter.ErrLockLost) {
 				err = errors.Join(err, fmt.Errorf("release migration lock: %w", uerr))
 			}
 		}
 	}()
 
+	if !e.dialect.TransactionalDDL() && e.cfg.TxMode == TxPerRun {
+		e.cfg.Logger.Warn().Str("dialect", e.dialect.Name()).
+			Msg("the database commits DDL implicitly: a failure cannot roll back the DDL that ran before it")
+	}
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
 		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx()}
@@ -174,12 +178,21 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 		}
 	}
 	req.target = to
-	rec := &recorder{w: e.cfg.Offline, d: e.dialect}
+	// The script is rendered whole before any of it is written, so that a
+	// failure (a bad target, a Go revision's error) leaves no truncated
+	// script behind.
+	var buf bytes.Buffer
+	rec := &recorder{w: &buf, d: e.dialect}
 	res := &Result{}
 	err := RunSync(ctx, rec, func(c Conn) error {
 		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, offline: rec, start: heads}
 		return r.run(req)
 	})
+	if err == nil {
+		if _, werr := buf.WriteTo(e.cfg.Offline); werr != nil {
+			err = fmt.Errorf("write offline SQL: %w", werr)
+		}
+	}
 	res.Duration = time.Since(start)
 	e.logDone(req, res, err)
 	return res, err
@@ -288,7 +301,7 @@ func (r *runner) run(req request) error {
 		}
 	}
 	if req.kind == runStamp && req.purge {
-		if _, err := r.c.Exec("DELETE FROM " + r.d.QuoteIdent(r.e.table)); err != nil {
+		if _, err := r.c.Exec(r.d.DeleteAllHeads(r.e.table)); err != nil {
 			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
 		}
 		r.rows.purge()
@@ -404,7 +417,11 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
 	entry.done, entry.duration = entry.total, a.Duration
 	if noTx {
-		if _, err := r.c.Exec(hs.finish(), statusDone, entry.duration.Milliseconds(), entry.revision); err != nil {
+		ms := entry.duration.Milliseconds()
+		if r.offline != nil {
+			ms = 0 // the applying run's duration is not known here
+		}
+		if _, err := r.c.Exec(hs.finish(), statusDone, ms, entry.revision); err != nil {
 			return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 		}
 	} else {
@@ -439,7 +456,7 @@ type historyRow struct {
 // writeHistory writes one history row at once (a transaction=false
 // section's "running" row, which must be visible before its statements run).
 func (r *runner) writeHistory(hs historySQL, h historyRow) error {
-	_, err := r.c.Exec(hs.insertRows(1), h.args()...)
+	_, err := r.c.Exec(hs.insertRows(1), r.historyArgs(h)...)
 	if err != nil {
 		return fmt.Errorf("history table %s: %w", hs.t, err)
 	}
@@ -449,6 +466,17 @@ func (r *runner) writeHistory(hs historySQL, h historyRow) error {
 func (h historyRow) args() []any {
 	return []any{h.revision, h.direction, h.status, h.checksum, h.done, h.total,
 		h.started.UTC().Format(time.RFC3339Nano), h.duration.Milliseconds(), hostName, toolVersion}
+}
+
+// historyArgs returns the arguments of h's history row. An offline script
+// records the applying session's clock and leaves out the client host, which
+// only the applying side knows; duration_ms keeps its default, 0.
+func (r *runner) historyArgs(h historyRow) []any {
+	args := h.args()
+	if r.offline != nil {
+		args[6], args[7], args[8] = sessionNow{}, 0, ""
+	}
+	return args
 }
 
 // historyBatch bounds the rows of one multi-row history INSERT (10
@@ -495,7 +523,7 @@ func (r *runner) flush() error {
 		n := min(len(r.hist), historyBatch)
 		args := make([]any, 0, n*10)
 		for _, h := range r.hist[:n] {
-			args = append(args, h.args()...)
+			args = append(args, r.historyArgs(h)...)
 		}
 		if _, err := r.c.Exec(hs.insertRows(n), args...); err != nil {
 			return fmt.Errorf("history table %s: %w", hs.t, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
@@ -30,8 +29,8 @@ const (
 // ErrLeaseLost is wrapped by the error a [LeaseLocker]'s unlock returns when
 // the lease was taken over by another holder (or deleted) while it was held:
 // the heartbeat could not extend it in time, so another run may have started
-// while this one was still running.
-var ErrLeaseLost = errors.New("lease lost")
+// while this one was still running. It wraps [adapter.ErrLockLost].
+var ErrLeaseLost = fmt.Errorf("lease lost: %w", adapter.ErrLockLost)
 
 // LeaseOptions configures a [LeaseLocker]. The zero value uses the defaults.
 type LeaseOptions struct {

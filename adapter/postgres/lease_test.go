@@ -16,6 +16,7 @@ import (
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 var leaseVT = adapter.Ident{Name: "migrate_version"}
@@ -334,7 +335,7 @@ func TestLeaseEngineUpgrade(t *testing.T) {
 	defer cancel()
 	var g errgroup.Group
 	for range 4 {
-		e, err := engine.Open(ctx, engine.Config{URL: url, Scripts: scripts, Locker: l})
+		e, err := engine.Open(ctx, engine.Config{URL: url, Opener: dbopen.Opener{}, Scripts: scripts, Locker: l})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,6 +390,7 @@ func ExampleNewLeaseLocker() {
 	defer lockPool.Close()
 	e, err := engine.Open(ctx, engine.Config{
 		URL:    url,
+		Opener: dbopen.Opener{},
 		Locker: postgres.NewLeaseLocker(lockPool, postgres.LeaseOptions{Lease: time.Minute}),
 	})
 	if err != nil {
