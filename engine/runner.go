@@ -290,8 +290,7 @@ type runner struct {
 	offline *recorder     // non-nil in offline mode
 	start   []string      // offline mode: the version rows to start from
 
-	heads   []string     // version rows as the steps so far leave them
-	flushed []string     // version rows as written to the table
+	rows    *versionRows // version rows now and as written to the table
 	hist    []historyRow // history rows not yet written
 	pending []Applied    // run in the open transaction, not yet committed
 	saved   []string     // version rows as of the last commit
@@ -326,7 +325,7 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	r.res.From, r.heads, r.saved, r.flushed = heads, slices.Clone(heads), slices.Clone(heads), slices.Clone(heads)
+	r.res.From, r.rows, r.saved = heads, newVersionRows(heads), slices.Clone(heads)
 	r.res.To = r.saved
 
 	plan, err := req.plan(r.e.cat.graph, heads)
@@ -345,7 +344,7 @@ func (r *runner) run(req request) error {
 		if _, err := r.c.Exec(r.d.DeleteAllHeads(r.e.table)); err != nil {
 			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
 		}
-		r.heads, r.flushed = nil, nil
+		r.rows.purge()
 	}
 	for _, step := range plan.Steps {
 		if err := r.step(step, plan.StampOnly, perRun); err != nil {
@@ -558,8 +557,7 @@ const historyBatch = 500
 // together.
 func (r *runner) flush() error {
 	t := r.e.table
-	removed := slices.DeleteFunc(slices.Clone(r.flushed), func(h string) bool { return slices.Contains(r.heads, h) })
-	added := slices.DeleteFunc(slices.Clone(r.heads), func(h string) bool { return slices.Contains(r.flushed, h) })
+	removed, added := r.rows.diff()
 	for len(removed) > 0 && len(added) > 0 {
 		from, to := removed[0], added[0]
 		n, err := r.c.Exec(r.d.UpdateHead(t), to, from)
@@ -585,7 +583,7 @@ func (r *runner) flush() error {
 			return fmt.Errorf("version table %s: insert %s: %w", t, to, err)
 		}
 	}
-	r.flushed = slices.Clone(r.heads)
+	r.rows.markFlushed()
 
 	hs := r.hs
 	for len(r.hist) > 0 {
@@ -681,23 +679,9 @@ func firstLine(sql string) string {
 // versionOp applies one version-row change of the plan to the rows in
 // memory; flush writes the net change.
 func (r *runner) versionOp(op revgraph.VersionOp) error {
-	t := r.e.table
 	switch op.Kind {
-	case revgraph.OpInsert:
-		if slices.Contains(r.heads, op.To) {
-			return fmt.Errorf("version table %s: %s is already a row", t, op.To)
-		}
-		r.heads = append(r.heads, op.To)
-	case revgraph.OpDelete, revgraph.OpUpdate:
-		i := slices.Index(r.heads, op.From)
-		if i < 0 {
-			return fmt.Errorf("version table %s: no row %s to %s", t, op.From, op.Kind)
-		}
-		if op.Kind == revgraph.OpDelete {
-			r.heads = slices.Delete(r.heads, i, i+1)
-		} else {
-			r.heads[i] = op.To
-		}
+	case revgraph.OpInsert, revgraph.OpDelete, revgraph.OpUpdate:
+		return r.rows.apply(r.e.table.String(), op.From, op.To, op.Kind == revgraph.OpInsert, op.Kind == revgraph.OpDelete)
 	}
 	return nil
 }
@@ -722,7 +706,7 @@ func (r *runner) commit() error {
 	}
 	r.res.Applied = append(r.res.Applied, r.pending...)
 	r.pending = r.pending[:0]
-	r.saved = slices.Clone(r.heads)
+	r.saved = r.rows.list()
 	r.res.To = r.saved
 	return nil
 }
