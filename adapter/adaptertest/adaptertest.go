@@ -399,6 +399,9 @@ func testLock(t *testing.T, p adapter.Pool, _ options) {
 			t.Fatal("second Lock succeeded while the first held the lock")
 		}
 		c2.Release()
+		if _, ok := errors.AsType[*adapter.LockWaitError](err); !ok {
+			t.Fatalf("second holder: %v is not an *adapter.LockWaitError", err)
+		}
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second holder: got %v, want context.DeadlineExceeded", err)
