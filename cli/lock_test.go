@@ -1,10 +1,13 @@
 package cli_test
 
 import (
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/cli"
 	"github.com/retort-sql/retort/internal/pgtest"
 )
@@ -76,5 +79,32 @@ func TestLockUsageErrors(t *testing.T) {
 				t.Errorf("exit %d (want %d): %s (want %q)", r.code, tc.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestLockTimeoutHint: a run that times out waiting for the migration lock
+// says so from the typed error, not from the error's wording.
+func TestLockTimeoutHint(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	path := filepath.Join(t.TempDir(), "app.db")
+	p, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := p.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	unlock, err := p.Dialect().Lock(t.Context(), c, adapter.Ident{Name: "migrate_version"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock(t.Context())
+	r := run(t, nil, "--url", "sqlite:"+path, "--timeout", "300ms", "upgrade")
+	if r.code == 0 || !strings.Contains(r.stderr, "another migrate run holds the migration lock") {
+		t.Errorf("upgrade while the lock is held: exit %d: %s", r.code, r.stderr)
 	}
 }
