@@ -140,9 +140,11 @@ type Locker interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
-// ErrLockLost is wrapped by the error of a run whose migration lock ended
-// while it ran (a lease that expired or was taken over): the transaction in
-// which that was found was rolled back and nothing more is committed.
+// ErrLockLost is wrapped by the error of an unlock (or a run) whose
+// migration lock ended while it was held, such as a lease that expired or
+// was taken over: another run may have overlapped this one. A run that
+// finds it lost in a transaction's [Fence] rolls that transaction back and
+// commits nothing more.
 var ErrLockLost = errors.New("migration lock lost")
 
 // Fence checks, inside the transaction q, that the lock it belongs to is

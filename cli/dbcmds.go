@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retort-sql/retort/engine"
-	"github.com/retort-sql/retort/internal/dsn"
 )
 
 func (a *app) currentCmd() *cobra.Command {
@@ -47,7 +46,7 @@ prints nothing.`,
 				return writeJSONList(out, vs)
 			}
 			if verbose {
-				fmt.Fprintf(out, "Current revision(s) for %s:\n", dsn.Redact(a.set.URL))
+				fmt.Fprintf(out, "Current revision(s) for %s:\n", displayURL(a.set.URL))
 			}
 			for _, v := range vs {
 				v.current = false // Alembic's current does not mark "(current)"

@@ -76,7 +76,12 @@ func (ff *fleetFlags) check(cmd *cobra.Command, rf *runFlags) error {
 type fleetTarget struct {
 	engine.Target
 	url string
+	// skip, when set, says why the target is not run (a system schema).
+	skip string
 }
+
+// skipSystemSchema is the reason given for a system schema in a fleet.
+const skipSystemSchema = "system schema: never migrated"
 
 // fleetTargets builds the targets the fleet flags name.
 func (a *app) fleetTargets(ctx context.Context, ff *fleetFlags, rf *runFlags) ([]fleetTarget, error) {
@@ -89,12 +94,12 @@ func (a *app) fleetTargets(ctx context.Context, ff *fleetFlags, rf *runFlags) ([
 	}
 	base.AllowDrift, base.Resume = rf.allowDrift, rf.resume
 	var out []fleetTarget
-	add := func(name, rawURL, versionTable string) {
+	add := func(name, rawURL, versionTable, skip string) {
 		cfg := base
 		cfg.URL = rawURL
 		cfg.VersionTable = versionTable
 		cfg.Logger = a.log.With().Str("target", name).Logger()
-		out = append(out, fleetTarget{Target: engine.Target{Name: name, Config: cfg}, url: rawURL})
+		out = append(out, fleetTarget{Target: engine.Target{Name: name, Config: cfg}, url: rawURL, skip: skip})
 	}
 	if ff.targetsFile != "" {
 		urls, err := readTargets(ff.targetsFile)
@@ -102,7 +107,11 @@ func (a *app) fleetTargets(ctx context.Context, ff *fleetFlags, rf *runFlags) ([
 			return nil, err
 		}
 		for _, u := range urls {
-			add(dsn.Redact(u), u, a.set.VersionTable)
+			skip := ""
+			if s := urlSearchPath(u); s != "" && postgres.IsSystemSchema(s) {
+				skip = skipSystemSchema
+			}
+			add(dsn.Redact(u), u, a.set.VersionTable, skip)
 		}
 		return out, nil
 	}
@@ -133,7 +142,11 @@ func (a *app) fleetTargets(ctx context.Context, ff *fleetFlags, rf *runFlags) ([
 			return nil, usageErrorf("schema %q is listed twice", s)
 		}
 		seen[s] = true
-		add(s, withSearchPath(d.URL, s), s+"."+table)
+		skip := ""
+		if postgres.IsSystemSchema(s) {
+			skip = skipSystemSchema
+		}
+		add(s, withSearchPath(d.URL, s), s+"."+table, skip)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no schemas to upgrade")
@@ -200,6 +213,21 @@ func withSearchPath(raw, schema string) string {
 	return u.String()
 }
 
+// urlSearchPath returns the first schema of a PostgreSQL URL's
+// search_path parameter, unquoted; empty when there is none.
+func urlSearchPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return ""
+	}
+	first, _, _ := strings.Cut(u.Query().Get("search_path"), ",")
+	first = strings.TrimSpace(first)
+	if len(first) >= 2 && first[0] == '"' && first[len(first)-1] == '"' {
+		return strings.ReplaceAll(first[1:len(first)-1], `""`, `"`)
+	}
+	return strings.ToLower(first)
+}
+
 // querySchemas runs query on the database and returns the first column of
 // its rows.
 func querySchemas(ctx context.Context, d dsn.DSN, query string) ([]string, error) {
@@ -253,14 +281,26 @@ func (a *app) upgradeFleet(ctx context.Context, cmd *cobra.Command, target strin
 			*l = l.Level(max(l.GetLevel(), zerolog.WarnLevel))
 		}
 	}
+	var runnable []fleetTarget
+	for _, t := range targets {
+		if t.skip == "" {
+			runnable = append(runnable, t)
+		}
+	}
 	start := time.Now()
-	results := upgradeAll(ctx, targets, target, ff.concurrency, ff.continueOnError, prog)
+	results := upgradeAll(ctx, runnable, target, ff.concurrency, ff.continueOnError, prog)
 	elapsed := time.Since(start)
 	prog.stop()
 
-	rows := make([]fleetRow, len(results))
-	for i, r := range results {
-		rows[i] = a.fleetRow(targets[i], r)
+	rows := make([]fleetRow, len(targets))
+	for i, t := range targets {
+		if t.skip != "" {
+			rows[i] = fleetRow{Target: t.Name, Status: statusSkipped, From: []string{}, To: []string{},
+				Revisions: []string{}, Error: t.skip}
+			continue
+		}
+		rows[i] = a.fleetRow(t, results[0])
+		results = results[1:]
 	}
 	out := cmd.OutOrStdout()
 	if ff.asJSON {

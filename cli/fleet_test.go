@@ -223,7 +223,7 @@ func TestFleetUsageErrors(t *testing.T) {
 	quickstart(t)
 	writeFile(t, "t.txt", "sqlite:a.db\n")
 	writeFile(t, "dup.txt", "sqlite:a.db\n# again\nsqlite:a.db\n")
-	writeFile(t, "bad.txt", "sqlite:a.db\nmysql://x/y\n")
+	writeFile(t, "bad.txt", "sqlite:a.db\noracle://x/y\n")
 	writeFile(t, "empty.txt", "# nothing\n\n")
 	pg := env{"MIGRATE_URL": "postgres://app@127.0.0.1:1/app"}
 	for _, tc := range []struct {
@@ -282,4 +282,71 @@ func TestFleetProgressLine(t *testing.T) {
 	if strings.Contains(out.String(), "\r") {
 		t.Errorf("progress on stdout: %q", out.String())
 	}
+}
+
+// TestFleetSkipsSystemSchemas is the repro of a schema fleet taken from
+// every row of pg_namespace: the system schemas are reported as skipped,
+// never touched, and the other schemas run; the run exits 0.
+func TestFleetSkipsSystemSchemas(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	url := pgtest.URL(t)
+	e := env{"MIGRATE_URL": url}
+	quiet := []string{"--log-level", "disabled"}
+	execSQL(t, url, "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b")
+	for _, extra := range [][]string{nil, {"--continue-on-error"}} {
+		args := append(append(quiet, "upgrade", "--schemas-from-query", "SELECT nspname FROM pg_namespace ORDER BY 1", "--json"), extra...)
+		r := run(t, e, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d:\n%s%s", extra, r.code, r.stdout, r.stderr)
+		}
+		got := map[string]string{}
+		for _, row := range fleetJSON(t, r) {
+			got[row.Target] = row.Status
+		}
+		for _, s := range []string{"pg_catalog", "information_schema", "pg_toast"} {
+			if got[s] != "skipped" {
+				t.Errorf("%v: %s is %q, want skipped (%s)", extra, s, got[s], statuses(fleetJSON(t, r)))
+			}
+		}
+		for _, s := range []string{"public", "tenant_a", "tenant_b"} {
+			if got[s] != "ok" {
+				t.Errorf("%v: %s is %q, want ok", extra, s, got[s])
+			}
+		}
+		for s, st := range got {
+			if strings.HasPrefix(s, "pg_") && st != "skipped" {
+				t.Errorf("%v: %s is %q", extra, s, st)
+			}
+		}
+	}
+	for _, q := range []string{"information_schema.invoice", "information_schema.migrate_version", "pg_catalog.migrate_version"} {
+		if tableExists(t, url, q) {
+			t.Errorf("%s was created", q)
+		}
+	}
+	if !tableExists(t, url, "tenant_b.invoice") {
+		t.Error("tenant_b was not upgraded")
+	}
+
+	// --schemas and a targets file whose URL points search_path at a
+	// system schema are skipped the same way; the table form says so.
+	writeFile(t, "t.txt", withParam(url, "search_path", "pg_catalog")+"\n")
+	r := run(t, e, append(quiet, "upgrade", "--targets", "t.txt")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "skipped") || !strings.Contains(r.stdout, "1 skipped") {
+		t.Errorf("targets file: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, e, append(quiet, "upgrade", "--schemas", "pg_temp_1,tenant_a,pg_toast_temp_1")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "1 ok, 0 failed, 0 not started, 2 skipped") {
+		t.Errorf("--schemas: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// withParam adds key=value to a URL's query.
+func withParam(raw, key, value string) string {
+	sep := "?"
+	if strings.Contains(raw, "?") {
+		sep = "&"
+	}
+	return raw + sep + key + "=" + value
 }

@@ -137,6 +137,7 @@ const (
 	statusOK         = "ok"
 	statusFailed     = "failed"
 	statusNotStarted = "not started"
+	statusSkipped    = "skipped"
 )
 
 // fleetRow is one target in the summary table and in --json.
@@ -181,15 +182,19 @@ func writeFleetTable(w io.Writer, rows []fleetRow, elapsed time.Duration) {
 	for _, r := range rows {
 		counts[r.Status]++
 		dur := "-"
-		if r.Status != statusNotStarted {
+		if r.Status != statusNotStarted && r.Status != statusSkipped {
 			dur = roundDuration(r.duration).String()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Target, r.Status,
 			compactList(r.From), compactList(r.To), r.Applied, dur, r.Error)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "%d targets in %s: %d ok, %d failed, %d not started\n", len(rows),
+	fmt.Fprintf(w, "%d targets in %s: %d ok, %d failed, %d not started", len(rows),
 		roundDuration(elapsed), counts[statusOK], counts[statusFailed], counts[statusNotStarted])
+	if n := counts[statusSkipped]; n > 0 {
+		fmt.Fprintf(w, ", %d skipped", n)
+	}
+	fmt.Fprintln(w)
 }
 
 // compactList is revList without spaces, so that it stays one table cell.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
 )
@@ -42,6 +43,11 @@ file.`,
 			if err := checkLock(a.flags.lock); err != nil {
 				return usageErrorf("--lock: %v", err)
 			}
+			if a.flags.url != "" {
+				if _, err := dsn.Parse(a.flags.url); err != nil {
+					return usageErrorf("--url: %v", err)
+				}
+			}
 			if _, err := os.Stat(cfgPath); err == nil {
 				return fmt.Errorf("%s already exists; not overwriting it", cfgPath)
 			}
@@ -68,7 +74,8 @@ func (a *app) configTemplate(dir string) string {
 	b.WriteString("# Retort configuration; see docs/config.md.\n\n")
 	b.WriteString("# Folder holding the revision scripts (*.sql, nested folders allowed).\n")
 	fmt.Fprintf(&b, "script_location = %s\n\n", strconv.Quote(filepath.ToSlash(dir)))
-	b.WriteString("# Database URL: postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:.\n")
+	b.WriteString("# Database URL: postgres://…, postgresql://…, host=… key=value settings, sqlite:PATH,\n")
+	b.WriteString("# sqlite::memory:, or SQLAlchemy's forms (postgresql+asyncpg://…, sqlite:///rel.db).\n")
 	b.WriteString("# --url, MIGRATE_URL and DATABASE_URL take precedence over this key.\n")
 	if a.flags.url != "" {
 		fmt.Fprintf(&b, "url = %s\n\n", strconv.Quote(a.flags.url))

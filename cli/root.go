@@ -18,6 +18,7 @@ import (
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/dsn"
+	"github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -193,6 +194,7 @@ func (a *app) engineConfig() (engine.Config, error) {
 	}
 	return engine.Config{
 		URL:          a.set.URL,
+		Opener:       open.Opener{},
 		Scripts:      src,
 		ScriptDir:    ".",
 		GoRevisions:  a.opts.GoRevisions,
@@ -253,8 +255,7 @@ func (a *app) openEngineWith(ctx context.Context, edit func(*engine.Config)) (*e
 		cfg.Pool = pool
 		cfg.Locker = postgres.NewLeaseLocker(pool, postgres.LeaseOptions{Lease: a.set.LockLease})
 	}
-	a.log.Debug().Str("url", d.Redacted()).Str("url_source", a.set.URLSource).Str("dir", a.set.Dir).
-		Str("lock", firstNonEmpty(a.set.Lock, lockAdvisory)).Msg("opening database")
+	a.logURL(d)
 	// engine.Open names the (redacted) URL in connection errors itself;
 	// script and graph errors are not about the URL.
 	return engine.Open(ctx, cfg)

@@ -122,7 +122,7 @@ func TestOfflineSQLForms(t *testing.T) {
 		{"unknown dialect", []string{"upgrade", "--sql", "--dialect", "oracle"}, cli.ExitUsage,
 			[]string{`invalid dialect "oracle"`}, nil},
 		{"resume with --sql", []string{"upgrade", "--sql", "--resume"}, cli.ExitUsage, []string{"do not apply with --sql"}, nil},
-		{"unknown scheme", []string{"--url", "mysql://x/y", "upgrade", "--sql"}, cli.ExitFailure,
+		{"unknown scheme", []string{"--url", "oracle://x/y", "upgrade", "--sql"}, cli.ExitFailure,
 			[]string{"--dialect postgres|sqlite"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

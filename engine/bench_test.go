@@ -12,6 +12,7 @@ import (
 
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 // benchRevisions is the chain length of the apply and downgrade benchmarks.
@@ -139,7 +140,7 @@ var benchModes = []benchMode{
 
 func openBench(b *testing.B, url string, fsys fstest.MapFS, mode engine.TxMode) *engine.Engine {
 	b.Helper()
-	e, err := engine.Open(context.Background(), engine.Config{URL: url, Scripts: fsys, TxMode: mode})
+	e, err := dbopen.Engine(context.Background(), engine.Config{URL: url, Scripts: fsys, TxMode: mode})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -34,13 +34,18 @@ type GoRevision struct {
 	UpNoTx, DownNoTx bool
 }
 
-// Config configures an [Engine]. The zero value is usable: it opens
-// sqlite:migrate.db and reads scripts from ./migrations.
+// Config configures an [Engine]. The zero value with an Opener is usable
+// (open.Engine sets one): it opens sqlite:migrate.db and reads scripts from
+// ./migrations.
 type Config struct {
 	// URL selects the database: postgres://…, postgresql://…, sqlite:PATH or
-	// sqlite::memory:. Empty means sqlite:migrate.db. Ignored when Pool or
-	// Conn is set.
+	// sqlite::memory:, turned into a pool by Opener. Empty means
+	// sqlite:migrate.db. Ignored when Pool or Conn is set.
 	URL string
+	// Opener turns URL into a pool (and, offline, URL or Dialect into a
+	// dialect). It is needed only when neither Pool nor Conn is set;
+	// open.Engine sets open.Opener{} when it is nil.
+	Opener Opener
 	// Pool is a caller's pool to take connections from.
 	Pool adapter.Pool
 	// Conn is a caller's connection or open transaction (connection

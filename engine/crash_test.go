@@ -22,6 +22,7 @@ import (
 
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 // The crash and cancel suites run a short version by default and a long one
@@ -373,7 +374,7 @@ func TestCrashChild(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(context.Background(), engine.Config{URL: cfg.URL, Scripts: os.DirFS(cfg.Dir), TxMode: cfg.Mode})
+	e, err := dbopen.Engine(context.Background(), engine.Config{URL: cfg.URL, Scripts: os.DirFS(cfg.Dir), TxMode: cfg.Mode})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -588,7 +589,7 @@ func crashSuite(t *testing.T, g relGraph, rdb *relDB, dir string, mode engine.Tx
 
 func openRel(t *testing.T, url string, fsys fs.FS, mode engine.TxMode, resume bool) *engine.Engine {
 	t.Helper()
-	e, err := engine.Open(t.Context(), engine.Config{URL: url, Scripts: fsys, TxMode: mode, Resume: resume})
+	e, err := dbopen.Engine(t.Context(), engine.Config{URL: url, Scripts: fsys, TxMode: mode, Resume: resume})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -152,7 +153,7 @@ func open(t *testing.T, db *testDB, fsys fstest.MapFS, mut ...func(*engine.Confi
 	for _, m := range mut {
 		m(&cfg)
 	}
-	e, err := engine.Open(t.Context(), cfg)
+	e, err := dbopen.Engine(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
-	"github.com/retort-sql/retort/adapter/sqlite"
-	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -92,19 +89,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		if raw == "" {
 			raw = DefaultURL
 		}
-		d, err := dsn.Parse(raw)
+		if cfg.Opener == nil {
+			return nil, ErrNoOpener
+		}
+		p, err := cfg.Opener.Open(ctx, raw)
 		if err != nil {
 			return nil, err
-		}
-		var p adapter.Pool
-		switch d.Kind {
-		case dsn.Postgres:
-			p, err = postgres.Open(ctx, d.URL)
-		case dsn.SQLite:
-			p, err = sqlite.Open(ctx, d.Path)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
 		}
 		e.pool, e.ownPool, e.dialect = p, true, p.Dialect()
 	}

@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -218,7 +219,7 @@ func TestBranchesAndMergeMoveVersionRows(t *testing.T) {
 
 func TestBadTargetFailsBeforeConnecting(t *testing.T) {
 	path := t.TempDir() + "/never.db"
-	e, err := engine.Open(t.Context(), engine.Config{URL: "sqlite:" + path, Scripts: linear()})
+	e, err := dbopen.Engine(t.Context(), engine.Config{URL: "sqlite:" + path, Scripts: linear()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestBadTargetFailsBeforeConnecting(t *testing.T) {
 }
 
 func TestUnreachableDatabaseHidesPassword(t *testing.T) {
-	_, err := engine.Open(t.Context(), engine.Config{URL: "postgres://u:s3cr3t@127.0.0.1:1/none?connect_timeout=1", Scripts: linear()})
+	_, err := dbopen.Engine(t.Context(), engine.Config{URL: "postgres://u:s3cr3t@127.0.0.1:1/none?connect_timeout=1", Scripts: linear()})
 	if err == nil {
 		t.Fatal("Open succeeded against a closed port")
 	}
@@ -244,7 +245,7 @@ func TestOpenReportsGraphErrors(t *testing.T) {
 	fs := linear()
 	fs["0004_dup.sql"] = sqlFile("b2", "a1", "SELECT 1;", "")
 	fs["0005_orphan.sql"] = sqlFile("d4", "zz9", "SELECT 1;", "")
-	_, err := engine.Open(t.Context(), engine.Config{URL: "sqlite::memory:", Scripts: fs})
+	_, err := dbopen.Engine(t.Context(), engine.Config{URL: "sqlite::memory:", Scripts: fs})
 	if err == nil {
 		t.Fatal("Open accepted a duplicate id and a missing parent")
 	}

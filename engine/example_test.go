@@ -13,6 +13,7 @@ import (
 
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -47,6 +48,7 @@ func ExampleOpen() {
 	ctx := context.Background()
 	eng, err := engine.Open(ctx, engine.Config{
 		URL:     "sqlite::memory:", // or postgres://…, sqlite:app.db
+		Opener:  dbopen.Opener{},   // turns the URL into a pool; open.Engine sets it
 		Scripts: exampleScripts,
 	})
 	if err != nil {
@@ -78,7 +80,7 @@ func ExampleOpen() {
 // such as -1, or base.
 func ExampleEngine_Downgrade() {
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Config{URL: "sqlite::memory:", Scripts: exampleScripts})
+	eng, err := dbopen.Engine(ctx, engine.Config{URL: "sqlite::memory:", Scripts: exampleScripts})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -213,6 +215,7 @@ func ExampleUpgradeAll() {
 			Name: tenant,
 			Config: engine.Config{
 				URL:     "sqlite:" + filepath.Join(dir, tenant+".db"),
+				Opener:  dbopen.Opener{},
 				Scripts: exampleScripts,
 			},
 		})
@@ -250,7 +253,7 @@ func ExampleGoRevision() {
 			return err
 		},
 	}
-	eng, err := engine.Open(ctx, engine.Config{
+	eng, err := dbopen.Engine(ctx, engine.Config{
 		URL:         "sqlite::memory:",
 		Scripts:     exampleScripts,
 		GoRevisions: []engine.GoRevision{seed},
@@ -274,7 +277,7 @@ func ExampleGoRevision() {
 // target per branch, such as billing@+1.)
 func Example_roundTrip() {
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Config{URL: "sqlite::memory:", Scripts: exampleScripts})
+	eng, err := dbopen.Engine(ctx, engine.Config{URL: "sqlite::memory:", Scripts: exampleScripts})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 func fleet(t *testing.T, n, failAt int) []engine.Target {
@@ -23,7 +24,7 @@ func fleet(t *testing.T, n, failAt int) []engine.Target {
 		}
 		targets[i] = engine.Target{
 			Name:   fmt.Sprintf("tenant%d", i),
-			Config: engine.Config{URL: "sqlite:" + filepath.Join(dir, fmt.Sprintf("t%d.db", i)), Scripts: fs},
+			Config: engine.Config{URL: "sqlite:" + filepath.Join(dir, fmt.Sprintf("t%d.db", i)), Scripts: fs, Opener: dbopen.Opener{}},
 		}
 	}
 	return targets

@@ -9,9 +9,6 @@ import (
 	"strings"
 
 	"github.com/retort-sql/retort/adapter"
-	"github.com/retort-sql/retort/adapter/postgres"
-	"github.com/retort-sql/retort/adapter/sqlite"
-	"github.com/retort-sql/retort/internal/dsn"
 )
 
 // ErrOffline is wrapped by every Query made in offline mode: there is no
@@ -29,23 +26,15 @@ func offlineDialect(cfg *Config) (adapter.Dialect, error) {
 	}
 	name := cfg.Dialect
 	if name == "" {
-		raw := cfg.URL
-		if raw == "" {
-			raw = DefaultURL
-		}
-		d, err := dsn.Parse(raw)
-		if err != nil {
-			return nil, err
-		}
-		name = d.Kind.String()
+		name = cfg.URL
 	}
-	switch name {
-	case "postgres", "postgresql":
-		return postgres.Dialect{}, nil
-	case "sqlite":
-		return sqlite.Dialect{}, nil
+	if name == "" {
+		name = DefaultURL
 	}
-	return nil, fmt.Errorf("unknown dialect %q (want postgres or sqlite)", name)
+	if cfg.Opener == nil {
+		return nil, ErrNoOpener
+	}
+	return cfg.Opener.Dialect(name)
 }
 
 // recorder is the adapter.Conn of offline mode: it writes every statement
@@ -75,10 +64,22 @@ func (r *recorder) Exec(_ context.Context, sql string, args ...any) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	text = strings.TrimRight(strings.TrimSpace(text), ";")
-	r.write(text + ";\n\n")
+	r.write(terminate(text))
 	// Every version-row statement touches exactly one row.
 	return 1, r.err
+}
+
+// terminate ends one statement of an offline script. A statement whose last
+// line holds "--" may end in a line comment, which would swallow a
+// terminator on the same line: psql and sqlite3 would then run it together
+// with the next statement. Its terminator goes on a line of its own.
+func terminate(sql string) string {
+	sql = strings.TrimSpace(sql)
+	last := sql[strings.LastIndexByte(sql, '\n')+1:]
+	if strings.Contains(last, "--") {
+		return sql + "\n;\n\n"
+	}
+	return strings.TrimRight(sql, ";") + ";\n\n"
 }
 
 func (r *recorder) Query(_ context.Context, sql string, _ ...any) (adapter.Rows, error) {
@@ -111,6 +112,8 @@ func (r *recorder) inline(sql string, args []any) (string, error) {
 			lit[i] = strconv.FormatInt(v, 10)
 		case nil:
 			lit[i] = "NULL"
+		case sessionNow:
+			lit[i] = r.nowSQL()
 		default:
 			return "", fmt.Errorf("offline mode cannot render argument of type %T", a)
 		}
@@ -139,6 +142,19 @@ func (r *recorder) inline(sql string, args []any) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// sessionNow stands, in offline mode, for the applying session's clock: the
+// script records when it ran, not when it was generated.
+type sessionNow struct{}
+
+// nowSQL is the SQL expression of the applying session's clock, in the form
+// the history table stores online.
+func (r *recorder) nowSQL() string {
+	if r.d.Name() == "sqlite" {
+		return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+	}
+	return "now()"
 }
 
 type recorderTx struct{ r *recorder }

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/retort-sql/retort/engine"
+	dbopen "github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
 )
@@ -21,7 +25,7 @@ func offline(t *testing.T, dialect string, run func(e *engine.Engine) error, mut
 	for _, m := range mut {
 		m(&cfg)
 	}
-	e, err := engine.Open(t.Context(), cfg)
+	e, err := dbopen.Engine(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +57,7 @@ func execScript(t *testing.T, db *testDB, sql string) {
 func TestOfflineScriptMatchesOnlineUpgrade(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *testDB) {
 		var buf bytes.Buffer
-		e, err := engine.Open(t.Context(), engine.Config{Dialect: db.name, Scripts: branched(), Offline: &buf})
+		e, err := dbopen.Engine(t.Context(), engine.Config{Dialect: db.name, Scripts: branched(), Offline: &buf})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,4 +162,97 @@ func TestOfflineGoRevisionExecIsRecorded(t *testing.T) {
 	if !strings.Contains(out, "UPDATE t0 SET id = 1;") || !strings.Contains(out, "'q9'") {
 		t.Fatalf("offline output:\n%s", out)
 	}
+}
+
+// TestOfflineFailureWritesNothing: a run that fails in offline mode leaves
+// its writer empty, so that a redirect never holds a truncated script.
+func TestOfflineFailureWritesNothing(t *testing.T) {
+	twoHeads := fstest.MapFS{
+		"a.sql": sqlFile("a1", "", "CREATE TABLE a (id int);", "DROP TABLE a;"),
+		"b.sql": sqlFile("b1", "a1", "CREATE TABLE b (id int);", "DROP TABLE b;"),
+		"c.sql": sqlFile("c1", "a1", "CREATE TABLE c (id int);", "DROP TABLE c;"),
+	}
+	failing := func(c *engine.Config) {
+		c.GoRevisions = []engine.GoRevision{{
+			Revision: revgraph.Revision{ID: "g9", Down: []string{"b1"}},
+			Up: func(c engine.Conn) error {
+				if _, err := c.Exec("UPDATE b SET id = 1"); err != nil {
+					return err
+				}
+				return errors.New("boom")
+			},
+		}}
+	}
+	for _, tc := range []struct {
+		name, target string
+		mut          func(*engine.Config)
+	}{
+		{"two heads", "head", nil},
+		{"bad range start", "zz9:heads", nil},
+		{"range without end", "a1:", nil},
+		{"a Go revision fails midway", "a1:g9", failing},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			cfg := engine.Config{Dialect: "postgres", Scripts: twoHeads, Offline: &buf}
+			if tc.mut != nil {
+				tc.mut(&cfg)
+			}
+			e, err := dbopen.Engine(t.Context(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			if _, err := e.Upgrade(t.Context(), tc.target); err == nil {
+				t.Fatalf("upgrade %s succeeded:\n%s", tc.target, buf.String())
+			}
+			if buf.Len() != 0 {
+				t.Fatalf("upgrade %s failed but wrote:\n%s", tc.target, buf.String())
+			}
+		})
+	}
+}
+
+// TestOfflineHistoryRowsRecordTheApplyingSession: the history rows of an
+// offline script carry the applying session's clock and user, not the
+// generating machine's host name and clock.
+func TestOfflineHistoryRowsRecordTheApplyingSession(t *testing.T) {
+	host, _ := os.Hostname()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		out, err := offline(t, db.name, func(e *engine.Engine) error {
+			_, err := e.Upgrade(t.Context(), "heads")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" && strings.Contains(out, host) {
+			t.Errorf("offline script names the generating host %q:\n%s", host, out)
+		}
+		if year := time.Now().UTC().Format("2006-"); strings.Contains(out, "'"+year) {
+			t.Errorf("offline script carries the generating clock:\n%s", out)
+		}
+		// Applied now: started_at must be the database's clock.
+		before := time.Now().Add(-time.Minute)
+		execScript(t, db, out)
+		e := open(t, db, branched())
+		hist, err := e.AppliedHistory(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hist) == 0 {
+			t.Fatal("no history rows")
+		}
+		for _, h := range hist {
+			if h.StartedAt.Before(before) || h.StartedAt.After(time.Now().Add(time.Minute)) {
+				t.Errorf("%s: started_at %v, want the applying session's clock (about %v)", h.Revision, h.StartedAt, time.Now())
+			}
+			if h.Host != "" {
+				t.Errorf("%s: client_host %q, want it left out", h.Revision, h.Host)
+			}
+			if db.name == "postgres" && h.DBUser != "postgres" {
+				t.Errorf("%s: db_user %q, want the applying role", h.Revision, h.DBUser)
+			}
+		}
+	})
 }

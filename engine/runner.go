@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -188,12 +189,21 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 		}
 	}
 	req.target = to
-	rec := &recorder{w: e.cfg.Offline, d: e.dialect}
+	// The script is rendered whole before any of it is written, so that a
+	// failure (a bad target, a Go revision's error) leaves no truncated
+	// script behind.
+	var buf bytes.Buffer
+	rec := &recorder{w: &buf, d: e.dialect}
 	res := &Result{}
 	err := RunSync(ctx, rec, func(c Conn) error {
 		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: e.history(), res: res, offline: rec, start: heads}
 		return r.run(req)
 	})
+	if err == nil {
+		if _, werr := buf.WriteTo(e.cfg.Offline); werr != nil {
+			err = fmt.Errorf("write offline SQL: %w", werr)
+		}
+	}
 	res.Duration = time.Since(start)
 	e.logDone(req, res, err)
 	return res, err
@@ -429,7 +439,11 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
 	entry.done, entry.duration = entry.total, a.Duration
 	if noTx {
-		if _, err := r.c.Exec(hs.finish(), statusDone, entry.duration.Milliseconds(), entry.revision); err != nil {
+		ms := entry.duration.Milliseconds()
+		if r.offline != nil {
+			ms = 0 // the applying run's duration is not known here
+		}
+		if _, err := r.c.Exec(hs.finish(), statusDone, ms, entry.revision); err != nil {
 			return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 		}
 	} else {
@@ -464,7 +478,7 @@ type historyRow struct {
 // writeHistory writes one history row at once (a transaction=false
 // section's "running" row, which must be visible before its statements run).
 func (r *runner) writeHistory(hs historySQL, h historyRow) error {
-	_, err := r.c.Exec(hs.insertRows(1), h.args()...)
+	_, err := r.c.Exec(hs.insertRows(1), r.historyArgs(h)...)
 	if err != nil {
 		return fmt.Errorf("history table %s: %w", hs.t, err)
 	}
@@ -474,6 +488,17 @@ func (r *runner) writeHistory(hs historySQL, h historyRow) error {
 func (h historyRow) args() []any {
 	return []any{h.revision, h.direction, h.status, h.checksum, h.done, h.total,
 		h.started.UTC().Format(time.RFC3339Nano), h.duration.Milliseconds(), hostName, toolVersion}
+}
+
+// historyArgs returns the arguments of h's history row. An offline script
+// records the applying session's clock and leaves out the client host, which
+// only the applying side knows; duration_ms keeps its default, 0.
+func (r *runner) historyArgs(h historyRow) []any {
+	args := h.args()
+	if r.offline != nil {
+		args[6], args[7], args[8] = sessionNow{}, 0, ""
+	}
+	return args
 }
 
 // historyBatch bounds the rows of one multi-row history INSERT (10
@@ -521,7 +546,7 @@ func (r *runner) flush() error {
 		n := min(len(r.hist), historyBatch)
 		args := make([]any, 0, n*10)
 		for _, h := range r.hist[:n] {
-			args = append(args, h.args()...)
+			args = append(args, r.historyArgs(h)...)
 		}
 		if _, err := r.c.Exec(hs.insertRows(n), args...); err != nil {
 			return fmt.Errorf("history table %s: %w", hs.t, err)

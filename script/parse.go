@@ -53,8 +53,10 @@ func parse(data []byte) (*File, error) {
 	if err := checkEncoding(data); err != nil {
 		return nil, err
 	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	// A leading byte order mark is the one byte sequence dropped: the SQL
+	// reaches the database as the file has it, CRLF line ends included
+	// (a multi-line string or $$ body keeps its CRs, as under psql).
+	text := string(bytes.TrimPrefix(data, []byte("\uFEFF")))
 	if strings.TrimSpace(text) == "" {
 		return nil, errorf(ErrEmpty, 1, "empty file: want a -- migrate:revision header and a -- migrate:upgrade section")
 	}
@@ -69,6 +71,7 @@ func parse(data []byte) (*File, error) {
 	var sections []*section
 	for idx, raw := range lines {
 		ln := idx + 1
+		raw = strings.TrimSuffix(raw, "\r")
 		name, value, ok := directive(raw)
 		if !ok {
 			if len(sections) == 0 {

@@ -255,3 +255,42 @@ DROP TABLE invoice;
 	// 9 DROP TABLE invoice
 	// migrations/bad.sql:1: unknown directive "-- migrate:revison": want revision, down_revision, branch_labels, depends_on, message, create_date, upgrade or downgrade
 }
+
+// TestParseKeepsBytes: statements carry the file's bytes, CRLF line ends and
+// any byte order mark after the first included; only a leading BOM goes.
+func TestParseKeepsBytes(t *testing.T) {
+	tests := []struct {
+		name, file string
+		want       []string
+	}{
+		{"crlf body", "-- migrate:revision a\r\n-- migrate:upgrade transaction=false\r\nCREATE FUNCTION f() RETURNS text AS $$\r\nSELECT 'x'\r\n$$ LANGUAGE sql;\r\nINSERT INTO t VALUES ('one\r\ntwo');\r\n",
+			[]string{"CREATE FUNCTION f() RETURNS text AS $$\r\nSELECT 'x'\r\n$$ LANGUAGE sql", "INSERT INTO t VALUES ('one\r\ntwo')"}},
+		{"leading bom", "\uFEFF-- migrate:revision a\n-- migrate:upgrade\nSELECT 1;\n", []string{"SELECT 1"}},
+		{"bom inside", "-- migrate:revision a\n-- migrate:upgrade\nSELECT '\uFEFFx';\n", []string{"SELECT '\uFEFFx'"}},
+		{"lone cr kept", "-- migrate:revision a\n-- migrate:upgrade\nSELECT 'a\rb';\n", []string{"SELECT 'a\rb'"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := script.Parse("x.sql", []byte(tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range f.Upgrade.Statements {
+				got = append(got, s.SQL)
+			}
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tt.want) {
+				t.Errorf("statements %q, want %q", got, tt.want)
+			}
+		})
+	}
+	lf, err := script.Parse("x.sql", []byte(strings.ReplaceAll(tests[0].file, "\r\n", "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf, _ := script.Parse("x.sql", []byte(tests[0].file))
+	if lf.Upgrade.Checksum != crlf.Upgrade.Checksum || !lf.Upgrade.NoTx || !crlf.Upgrade.NoTx {
+		t.Errorf("CRLF and LF copies differ: checksum %s / %s, transaction=false %v / %v",
+			crlf.Upgrade.Checksum, lf.Upgrade.Checksum, crlf.Upgrade.NoTx, lf.Upgrade.NoTx)
+	}
+}

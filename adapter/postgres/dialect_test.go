@@ -101,3 +101,25 @@ func TestLockKeyDependsOnSchema(t *testing.T) {
 		t.Fatal("lock key is not stable")
 	}
 }
+
+func TestIsSystemSchema(t *testing.T) {
+	for _, tc := range []struct {
+		schema string
+		want   bool
+	}{
+		{"pg_catalog", true},
+		{"information_schema", true},
+		{"pg_toast", true},
+		{"pg_temp_3", true},
+		{"pg_toast_temp_3", true},
+		{"PG_CATALOG", false},
+		{"public", false},
+		{"tenant_pg_1", false},
+		{"pgx", false},
+		{"informationschema", false},
+	} {
+		if got := postgres.IsSystemSchema(tc.schema); got != tc.want {
+			t.Errorf("IsSystemSchema(%q) = %v, want %v", tc.schema, got, tc.want)
+		}
+	}
+}

@@ -336,7 +336,14 @@ func TestLeaseEngineUpgrade(t *testing.T) {
 	defer cancel()
 	var g errgroup.Group
 	for range 4 {
-		e, err := engine.Open(ctx, engine.Config{URL: url, Scripts: scripts, Locker: l})
+		// A pool per engine, as separate processes would have: the
+		// locker's pool stays free for the heartbeat.
+		ep, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ep.Close() })
+		e, err := engine.Open(ctx, engine.Config{Pool: ep, Scripts: scripts, Locker: l})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -417,7 +424,7 @@ func TestLeaseFenceRefusesCommitAfterLoss(t *testing.T) {
 				}},
 				{Revision: revgraph.Revision{ID: "g3", Down: []string{"g2"}}, Up: insert("g3")},
 			}
-			e, err := engine.Open(t.Context(), engine.Config{URL: url, Scripts: fstest.MapFS{},
+			e, err := engine.Open(t.Context(), engine.Config{Pool: p, Scripts: fstest.MapFS{},
 				GoRevisions: revs, Locker: l, TxMode: tc.mode})
 			if err != nil {
 				t.Fatal(err)

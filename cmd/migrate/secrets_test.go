@@ -81,6 +81,27 @@ func secretSteps(t *testing.T, work, format, pg, pw string) []secretStep {
 	unknownHost := "postgres://app:" + pw + "@no-such-host.invalid/app?connect_timeout=3"
 	malformed := "postgres://app:" + pw + "@[::1/app"
 	keyValue := "host=127.0.0.1 user=app password=" + pw
+	// The same database as pg, as libpq key=value settings.
+	pgKeyValue := func() string {
+		u, _ := url.Parse(pg)
+		kv := "host=" + u.Hostname() + " port=" + u.Port() + " user=" + u.User.Username() +
+			" dbname=" + strings.TrimPrefix(u.Path, "/") + " sslmode=disable password = '" + pw + "' sslpassword=" + pw
+		return kv
+	}()
+	withQuery := func(raw, q string) string {
+		if strings.Contains(raw, "?") {
+			return raw + "&" + q
+		}
+		return raw + "?" + q
+	}
+	sslPassword := withQuery(pg, "sslpassword="+pw)
+	asyncpg := withQuery("postgresql+asyncpg"+strings.TrimPrefix(pg, "postgres"), "prepared_statement_cache_size=0")
+	if strings.HasPrefix(pg, "postgresql") {
+		asyncpg = withQuery("postgresql+asyncpg"+strings.TrimPrefix(pg, "postgresql"), "prepared_statement_cache_size=0")
+	}
+	// A raw '@' and ':' in the password: both halves carry the secret.
+	rawAt := "postgres://app:" + pw + "@Vault" + pw + ":tail@127.0.0.1/app"
+	badKeyValue := "host=127.0.0.1 user=app password='" + pw
 
 	config := filepath.Join(work, format+".toml")
 	if err := os.WriteFile(config, []byte("url = \""+pg+"\"\n"), 0o644); err != nil {
@@ -109,6 +130,9 @@ func secretSteps(t *testing.T, work, format, pg, pw string) []secretStep {
 		{name: "unknown-host", args: with("--url", unknownHost, "current"), fail: true},
 		{name: "malformed", args: with("--url", malformed, "upgrade"), fail: true},
 		{name: "key-value", args: with("--url", keyValue, "upgrade"), fail: true},
+		{name: "key-value-unterminated", args: with("--url", badKeyValue, "upgrade"), fail: true},
+		{name: "raw-at-in-password", args: with("--url", rawAt, "current", "-v"), fail: true, show: "postgres://<unparseable>"},
+		{name: "raw-at-init", args: with("--url", rawAt, "--config", filepath.Join(work, format+"-init.toml"), "init"), fail: true},
 		{name: "wrong-database", args: with("--url", noDB, "upgrade"), fail: true},
 		{name: "bad-target", args: with("--url", pg, "upgrade", "nosuchrev"), fail: true},
 		{name: "usage-error", args: with("--url", pg, "upgrade", "a", "b"), fail: true},
@@ -137,6 +161,10 @@ func secretSteps(t *testing.T, work, format, pg, pw string) []secretStep {
 		{name: "current", args: with("--url", pg, "current", "-v"), show: ":xxxxx@"},
 		{name: "current-json", args: with("--url", pq, "current", "--json"), show: "password=xxxxx"},
 		{name: "check", args: with("--url", pg, "check")},
+		{name: "sslpassword", args: with("--url", sslPassword, "current", "-v"), show: "sslpassword=xxxxx"},
+		{name: "key-value-current", args: with("--url", pgKeyValue, "current", "-v"), show: "password=xxxxx sslpassword=xxxxx"},
+		{name: "key-value-check", args: with("--url", pgKeyValue, "check")},
+		{name: "asyncpg-current", args: with("--url", asyncpg, "current", "-v"), show: ":xxxxx@"},
 		{name: "history-applied", args: with("--url", pg, "history", "--applied")},
 		{name: "history-indicate", args: with("--url", pg, "history", "-i", "-v")},
 		{name: "offline-sql", args: with("--url", pg, "upgrade", "--sql", "base:head")},

@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/open"
 )
 
 //go:embed migrations/*.sql
@@ -77,7 +78,7 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		path := filepath.Join(o.dir, fmt.Sprintf("tenant_%d.db", i))
 		targets = append(targets, engine.Target{
 			Name:   "sqlite:" + path,
-			Config: engine.Config{URL: "sqlite:" + path, Scripts: scripts},
+			Config: engine.Config{URL: "sqlite:" + path, Opener: open.Opener{}, Scripts: scripts},
 		})
 	}
 	if o.pgURL != "" {
@@ -145,6 +146,7 @@ func schemaTargets(ctx context.Context, rawURL string, n int, scripts fs.FS) ([]
 			Name: "postgres schema " + schema,
 			Config: engine.Config{
 				URL:          tu.String(),
+				Opener:       open.Opener{},
 				Scripts:      scripts,
 				VersionTable: schema + ".migrate_version",
 			},

@@ -2,6 +2,7 @@ package deps_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,7 +23,51 @@ var rules = []struct {
 	{"adapter/postgres", []string{"adapter"}, []string{"github.com/jackc/pgx/v5"}},
 	{"adapter/sqlite", []string{"adapter"}, []string{"github.com/ncruces/"}},
 	{"internal/dsn", nil, nil},
-	{"engine", []string{"revgraph", "script", "adapter", "adapter/postgres", "adapter/sqlite", "internal/dsn"}, []string{"github.com/rs/zerolog", "golang.org/x/sync"}},
+	{"engine", []string{"revgraph", "script", "adapter"}, []string{"github.com/rs/zerolog", "golang.org/x/sync"}},
+	{"open", []string{"adapter", "adapter/postgres", "adapter/sqlite", "adapter/mysql", "engine", "internal/dsn"}, nil},
+}
+
+// TestEngineLinksNoAdapter checks the engine's whole dependency closure,
+// not only its direct imports: it reaches databases through the adapter
+// SPI alone, so no concrete adapter and no driver is linked with it.
+func TestEngineLinksNoAdapter(t *testing.T) {
+	for _, dep := range listDeps(t, mod+"/engine") {
+		if banned(dep, mod+"/adapter/", "github.com/ncruces/", "github.com/jackc/", "github.com/go-sql-driver/") {
+			t.Errorf("engine links %s; it may depend on the adapter SPI only", dep)
+		}
+	}
+}
+
+// TestPostgresOnlyLinksNoSQLite checks that a program built from the engine
+// and the PostgreSQL adapter links nothing of SQLite's WebAssembly runtime.
+func TestPostgresOnlyLinksNoSQLite(t *testing.T) {
+	deps := listDeps(t, mod+"/internal/deps/testdata/pgonly")
+	if !slices.Contains(deps, "github.com/jackc/pgx/v5/pgxpool") {
+		t.Fatalf("go list -deps found no pgxpool among %d packages", len(deps))
+	}
+	for _, dep := range deps {
+		if banned(dep, "github.com/ncruces/", "github.com/tetratelabs/", mod+"/adapter/sqlite") {
+			t.Errorf("engine + adapter/postgres links %s", dep)
+		}
+	}
+}
+
+func listDeps(t *testing.T, pkgs ...string) []string {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	return strings.Fields(string(out))
+}
+
+func banned(dep string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(dep, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestDependencyDirection(t *testing.T) {

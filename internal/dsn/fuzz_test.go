@@ -21,10 +21,18 @@ var fuzzSeeds = []string{
 	"postgres://u:Sup3rS3cretPw@h1:5432,h2:5433/app",
 	"postgres:u:Sup3rS3cretPw@db/app",
 	"host=db user=app password=Sup3rS3cretPw",
+	"host = db password = 'Sup3r S3cretPw' sslpassword=Zq7sslKx9",
+	"postgres://u:pw@host/db?sslpassword=Zq7sslKx9",
+	"postgres://app:Hunter2@Vault:tail@host/db",
+	"postgresql+asyncpg://app:Sup3rS3cretPw@db/app?prepared_statement_cache_size=0&ssl=require",
+	"sqlite+aiosqlite:///rel.db",
+	"sqlite:////abs.db",
+	"mysql+aiomysql://root:Sup3rS3cretPw@db:3306/app?charset=utf8mb4",
 	"mysql://root:Sup3rS3cretPw@db/app",
 	"sqlite:app.db",
 	"sqlite:///var/lib/app.db",
 	"sqlite://rel/app.db?mode=ro",
+	"sqlite://",
 	"sqlite::memory:",
 	"sqlite:",
 	"app.db",
@@ -35,6 +43,8 @@ var fuzzSeeds = []string{
 // that is part of it cannot be told apart from it.
 const fixedText = "xxxxx <unparseable URL> ://<unparseable> :<redacted> unsupported database URL: empty URL " +
 	"invalid database URL : malformed no file path (use sqlite:PATH or sqlite::memory:) " +
+	"<unparseable key=value settings> <key=value settings> invalid key=value string unterminated quoted value of " +
+	"more than one @ before the host (percent-encode @ in a user name or password as %40) " +
 	"expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory: scheme (expected postgres, postgresql or sqlite) " +
 	"not a URL bad host or port (percent-encode / # ? @ in a user name or password) bad %-escape " +
 	"bad character in the user name or password (percent-encode it) bad character in the host name control character in the URL"
@@ -80,7 +90,7 @@ func passwords(raw string) ([]string, string) {
 			if dk, err := url.QueryUnescape(k); err == nil {
 				k = dk
 			}
-			if strings.EqualFold(strings.TrimSpace(k), "password") {
+			if k = strings.ToLower(strings.TrimSpace(k)); k == "password" || k == "sslpassword" {
 				pws = append(pws, v)
 				if d, err := url.QueryUnescape(v); err == nil {
 					pws = append(pws, d)
@@ -88,6 +98,17 @@ func passwords(raw string) ([]string, string) {
 				// The key stays: a password inside "password" cannot be
 				// told apart from it.
 				rest = strings.Replace(rest, part, rawKey+"=", 1)
+			}
+		}
+	}
+	if !strings.Contains(raw, "://") {
+		// A key=value string: the value after password= or sslpassword=.
+		for _, f := range strings.Fields(raw) {
+			k, v, ok := strings.Cut(f, "=")
+			if k = strings.ToLower(k); ok && (k == "password" || k == "sslpassword") {
+				v = strings.Trim(v, "'")
+				pws = append(pws, v)
+				rest = strings.Replace(rest, f, k+"=", 1)
 			}
 		}
 	}
@@ -137,7 +158,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if d.Kind != dsn.Postgres && d.Kind != dsn.SQLite {
+		if d.Kind != dsn.Postgres && d.Kind != dsn.SQLite && d.Kind != dsn.MySQL {
 			t.Fatalf("Parse(%q) kind %v", raw, d.Kind)
 		}
 		if d.Kind == dsn.SQLite && d.Path == "" {

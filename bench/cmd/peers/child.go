@@ -21,6 +21,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/open"
 )
 
 // Tool names, as they appear in the report.
@@ -195,6 +196,7 @@ func floorPostgres(ctx context.Context, url string, stmts []string, oneTx bool) 
 func retort(ctx context.Context, j *job, url string, mode engine.TxMode) error {
 	e, err := engine.Open(ctx, engine.Config{
 		URL:     url,
+		Opener:  open.Opener{},
 		Scripts: os.DirFS(filepath.Join(j.Dir, "retort")),
 		TxMode:  mode,
 	})
@@ -220,6 +222,7 @@ func retortFanOut(ctx context.Context, j *job) error {
 			Name: fmt.Sprint(i),
 			Config: engine.Config{
 				URL:     retortURL(j.DB, t),
+				Opener:  open.Opener{},
 				Scripts: os.DirFS(filepath.Join(j.Dir, "retort")),
 			},
 		}

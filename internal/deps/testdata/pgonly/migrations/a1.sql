@@ -1,0 +1,5 @@
+-- migrate:revision a1
+-- migrate:upgrade
+CREATE TABLE t (id bigint PRIMARY KEY);
+-- migrate:downgrade
+DROP TABLE t;
