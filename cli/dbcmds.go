@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/dsn"
 )
 
 func (a *app) currentCmd() *cobra.Command {
@@ -180,10 +181,16 @@ progress line on a terminal and a summary table (or --json) at the end.`,
 			if ff.fleet() {
 				return a.upgradeFleet(ctx, cmd, target, &rf, &ff)
 			}
+			start := time.Now()
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Upgrade(ctx, target) })
-			if res != nil {
-				printResult(cmd.OutOrStdout(), "upgrade", res)
+			if ff.asJSON {
+				r := engine.TargetResult{Name: dsn.Redact(a.set.URL), Result: res, Err: err, Started: true, Duration: time.Since(start)}
+				if jerr := writeJSON(cmd.OutOrStdout(), []fleetRow{a.fleetRow(fleetTarget{url: a.set.URL}, r)}); jerr != nil && err == nil {
+					err = jerr
+				}
+				return err
 			}
+			printResult(cmd.OutOrStdout(), "upgrade", res, err)
 			return err
 		}),
 	}
@@ -218,9 +225,7 @@ from:to (head:base, 3c4d5e6f7a8b:1a2b3c4d5e6f).`,
 				return err
 			}
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Downgrade(ctx, args[0]) })
-			if res != nil {
-				printResult(cmd.OutOrStdout(), "downgrade", res)
-			}
+			printResult(cmd.OutOrStdout(), "downgrade", res, err)
 			return err
 		}),
 	}
@@ -253,7 +258,7 @@ base or from the start of a range (ae1027a6acf0:head).`,
 				return err
 			}
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Stamp(ctx, args[0], purge) })
-			if res != nil {
+			if res != nil && err == nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
 			}
 			return err
@@ -265,8 +270,8 @@ base or from the start of a range (ae1027a6acf0:head).`,
 }
 
 // runOn opens the engine for one database and runs op on it. The result is
-// returned only when it is to be printed: not on failure, and not with
-// --sql, where the engine has written the script to stdout.
+// returned, on failure too (what committed before it), except with --sql,
+// where the engine has written the script to stdout.
 func (a *app) runOn(ctx context.Context, cmd *cobra.Command, rf *runFlags, op func(*engine.Engine) (*engine.Result, error)) (*engine.Result, error) {
 	e, err := a.openRun(ctx, rf, cmd.OutOrStdout())
 	if err != nil {
@@ -274,10 +279,11 @@ func (a *app) runOn(ctx context.Context, cmd *cobra.Command, rf *runFlags, op fu
 	}
 	defer e.Close()
 	res, err := op(e)
-	if err != nil || rf.sql {
+	if rf.sql {
 		return nil, err
 	}
-	return res, nil
+	// A failed run still reports what it committed before the failure.
+	return res, err
 }
 
 // revList renders version rows: "<base>" when empty.
@@ -288,13 +294,24 @@ func revList(ids []string) string {
 	return commaList(ids)
 }
 
-// printResult prints one line per revision applied, then a summary.
-func printResult(w io.Writer, verb string, res *engine.Result) {
-	if res == nil {
+// printResult prints one line per revision applied, then a summary. After
+// a failure (runErr) it prints only what was committed before it, if
+// anything: the error itself goes to stderr.
+func printResult(w io.Writer, verb string, res *engine.Result, runErr error) {
+	if res == nil || (runErr != nil && len(res.Applied) == 0) {
 		return
 	}
 	for _, ap := range res.Applied {
 		fmt.Fprintf(w, "%-9s %s, %s (%s)\n", ap.Direction, ap.Revision, ap.Message, roundDuration(ap.Duration))
+	}
+	if runErr != nil {
+		noun := "revisions"
+		if len(res.Applied) == 1 {
+			noun = "revision"
+		}
+		fmt.Fprintf(w, "%s failed after %d %s committed: %s -> %s; the failing transaction was rolled back\n",
+			verb, len(res.Applied), noun, revList(res.From), revList(res.To))
+		return
 	}
 	if len(res.Applied) == 0 {
 		fmt.Fprintf(w, "nothing to %s: database is at %s\n", verb, revList(res.To))

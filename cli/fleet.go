@@ -36,7 +36,7 @@ func (ff *fleetFlags) add(cmd *cobra.Command) {
 	f.StringVar(&ff.schemasQuery, "schemas-from-query", "", "upgrade the schemas named by the first column of this SQL query's rows")
 	f.IntVar(&ff.concurrency, "concurrency", defaultConcurrency(), "targets upgraded at once (with --targets or --schemas)")
 	f.BoolVar(&ff.continueOnError, "continue-on-error", false, "keep upgrading the other targets after one fails (default: stop at the first failure)")
-	f.BoolVar(&ff.asJSON, "json", false, "print the per-target results as one JSON array (with --targets or --schemas)")
+	f.BoolVar(&ff.asJSON, "json", false, "print the per-target results as one JSON array (one row without --targets or --schemas), including the revisions committed before a failure")
 }
 
 func defaultConcurrency() int { return runtime.NumCPU() * 4 }
@@ -56,10 +56,14 @@ func (ff *fleetFlags) check(cmd *cobra.Command, rf *runFlags) error {
 		return usageErrorf("--targets, --schemas and --schemas-from-query exclude each other")
 	}
 	if sources == 0 {
-		for _, name := range []string{"concurrency", "continue-on-error", "json"} {
+		// --json also serves a single database (upgrade prints one row).
+		for _, name := range []string{"concurrency", "continue-on-error"} {
 			if cmd.Flags().Changed(name) {
 				return usageErrorf("--%s applies only with --targets, --schemas or --schemas-from-query", name)
 			}
+		}
+		if ff.asJSON && rf.sql {
+			return usageErrorf("--json reports a run; it does not apply with --sql, which prints the script")
 		}
 		return nil
 	}
