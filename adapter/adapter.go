@@ -167,16 +167,24 @@ type FencingLocker interface {
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 
-// ConnBrokenError reports that a statement was interrupted in a way that
-// left the connection unusable (pgx closes a connection whose statement was
-// cancelled). The connection has been, or will be on Release, destroyed; for
-// a caller's shared connection this tells the caller it must not reuse it.
+// ConnBrokenError reports that a connection became unusable during a
+// statement: either the statement was interrupted (pgx closes a connection
+// whose statement was cancelled) or the database server closed the
+// connection (a restart, a killed session, a network failure). The
+// connection has been, or will be on Release, destroyed; for a caller's
+// shared connection this tells the caller it must not reuse it.
 type ConnBrokenError struct {
-	Err error
+	// Interrupted says the caller's context ended the statement; false
+	// means the server or the network ended the connection.
+	Interrupted bool
+	Err         error
 }
 
 func (e *ConnBrokenError) Error() string {
-	return "connection closed after interrupted statement: " + e.Err.Error()
+	if e.Interrupted {
+		return "connection closed after interrupted statement: " + e.Err.Error()
+	}
+	return "the database server closed the connection: " + e.Err.Error()
 }
 
 func (e *ConnBrokenError) Unwrap() error { return e.Err }
