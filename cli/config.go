@@ -157,6 +157,9 @@ func parseTxMode(s string) (engine.TxMode, error) {
 // settings are the resolved global options of one invocation.
 type settings struct {
 	ConfigFile   string // the file read, or ""
+	ConfigKind   string // configRetort or configAlembic, when ConfigFile is set
+	Alembic      alembicConfig
+	Notes        []string // debug notes about the config file (keys ignored)
 	Dir          string
 	URL          string
 	URLSource    string // "--url", "MIGRATE_URL", "DATABASE_URL", the config file, or "default"
@@ -173,11 +176,24 @@ func (g *globalFlags) resolve(getenv func(string) string) (settings, error) {
 	var s settings
 	path, explicit := g.config, g.config != ""
 	if !explicit {
-		path = DefaultConfigFile
+		path = discoverConfig()
 	}
-	fc, found, err := loadConfigFile(path, explicit)
-	if err != nil {
+	var fc fileConfig
+	var found bool
+	var err error
+	if isAlembicConfig(path) {
+		s.Alembic, err = loadAlembicProject(path)
+		if err != nil {
+			return s, err
+		}
+		found, s.Notes = true, s.Alembic.Notes
+		fc = fileConfig{ScriptLocation: s.Alembic.scriptDir(), URL: s.Alembic.URL,
+			VersionTable: firstNonEmpty(s.Alembic.VersionTable, AlembicVersionTable)}
+		s.ConfigKind = configAlembic
+	} else if fc, found, err = loadConfigFile(path, explicit); err != nil {
 		return s, err
+	} else if found {
+		s.ConfigKind = configRetort
 	}
 	if found {
 		s.ConfigFile = path
@@ -214,6 +230,22 @@ func (g *globalFlags) resolve(getenv func(string) string) (settings, error) {
 		s.LockLease, _ = parseLease(fc.LockLease) // checked by parseConfig
 	}
 	return s, nil
+}
+
+// discoverConfig names the config file read when --config is not given:
+// migrate.toml, else an Alembic project's alembic.ini, else a
+// pyproject.toml with a [tool.alembic] table; migrate.toml (absent) when
+// there is none.
+func discoverConfig() string {
+	for _, p := range []string{DefaultConfigFile, "alembic.ini"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if hasToolAlembic("pyproject.toml") {
+		return "pyproject.toml"
+	}
+	return DefaultConfigFile
 }
 
 func firstNonEmpty(vals ...string) string {

@@ -98,6 +98,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 		a.upgradeCmd(), a.downgradeCmd(), a.stampCmd(),
 		a.graphCmd(), a.completionCmd(), a.versionCmd(),
 	)
+	root.AddCommand(a.arrivalCmds()...)
 	a.addCompletions(root)
 	return root
 }
@@ -116,6 +117,7 @@ func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.C
 			if a.set, err = a.flags.resolve(a.opts.Getenv); err != nil {
 				return mark(err)
 			}
+			a.logConfigNotes()
 		}
 		defer func() {
 			for i := len(a.cleanup) - 1; i >= 0; i-- {

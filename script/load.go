@@ -24,6 +24,11 @@ import (
 // [fs.ErrNotExist]. Duplicate revision ids across files are not checked
 // here: the revision graph reports them, naming both files.
 func Load(fsys fs.FS, dir string) ([]*File, error) {
+	return LoadSyntax(fsys, dir, SyntaxStandard)
+}
+
+// LoadSyntax is [Load] with the statements split by syn's rules.
+func LoadSyntax(fsys fs.FS, dir string, syn Syntax) ([]*File, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -40,7 +45,7 @@ func Load(fsys fs.FS, dir string) ([]*File, error) {
 
 	paths, errs := collectScripts(fsys, dir)
 
-	parsed := readAll(fsys, paths)
+	parsed := readAll(fsys, paths, syn)
 	files := make([]*File, 0, len(paths))
 	for _, r := range parsed {
 		if r.err != nil {
@@ -67,7 +72,7 @@ const loadWorkers = 8
 
 // readAll reads and parses every path, in parallel for large directories,
 // and returns the outcomes in the order of paths.
-func readAll(fsys fs.FS, paths []string) []parsedFile {
+func readAll(fsys fs.FS, paths []string, syn Syntax) []parsedFile {
 	out := make([]parsedFile, len(paths))
 	one := func(i int) {
 		p := paths[i]
@@ -76,7 +81,7 @@ func readAll(fsys fs.FS, paths []string) []parsedFile {
 			out[i].err = &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
 			return
 		}
-		out[i].file, out[i].err = Parse(p, data)
+		out[i].file, out[i].err = ParseSyntax(p, data, syn)
 	}
 	workers := min(loadWorkers, runtime.GOMAXPROCS(0)*4, len(paths)/64)
 	if workers <= 1 {

@@ -17,6 +17,7 @@ import (
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -336,14 +337,7 @@ func TestLeaseEngineUpgrade(t *testing.T) {
 	defer cancel()
 	var g errgroup.Group
 	for range 4 {
-		// A pool per engine, as separate processes would have: the
-		// locker's pool stays free for the heartbeat.
-		ep, err := postgres.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ep.Close() })
-		e, err := engine.Open(ctx, engine.Config{Pool: ep, Scripts: scripts, Locker: l})
+		e, err := engine.Open(ctx, engine.Config{URL: url, Opener: dbopen.Opener{}, Scripts: scripts, Locker: l})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -424,7 +418,7 @@ func TestLeaseFenceRefusesCommitAfterLoss(t *testing.T) {
 				}},
 				{Revision: revgraph.Revision{ID: "g3", Down: []string{"g2"}}, Up: insert("g3")},
 			}
-			e, err := engine.Open(t.Context(), engine.Config{Pool: p, Scripts: fstest.MapFS{},
+			e, err := dbopen.Engine(t.Context(), engine.Config{URL: url, Scripts: fstest.MapFS{},
 				GoRevisions: revs, Locker: l, TxMode: tc.mode})
 			if err != nil {
 				t.Fatal(err)
@@ -519,6 +513,7 @@ func ExampleNewLeaseLocker() {
 	defer lockPool.Close()
 	e, err := engine.Open(ctx, engine.Config{
 		URL:    url,
+		Opener: dbopen.Opener{},
 		Locker: postgres.NewLeaseLocker(lockPool, postgres.LeaseOptions{Lease: time.Minute}),
 	})
 	if err != nil {

@@ -83,7 +83,7 @@ func TestReplicasUpgradeAtOnce(t *testing.T) {
 			}
 			for i := range goroutines {
 				g.Go(func() error {
-					e, err := dbopen.Engine(t.Context(), engine.Config{URL: url, Scripts: os.DirFS(dir), TxMode: engine.TxMode(i % 2)})
+					e, err := engine.Open(t.Context(), engine.Config{URL: url, Opener: dbopen.Opener{}, Scripts: os.DirFS(dir), TxMode: engine.TxMode(i % 2)})
 					if err != nil {
 						return err
 					}
