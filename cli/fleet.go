@@ -130,6 +130,7 @@ func (a *app) parseShard(s string) (engine.Shard, error) {
 type fleetSpec struct {
 	name   string
 	url    string // the URL it opens, kept for redaction
+	origin string // where the URL was listed (targets file:line), for hints
 	schema string // set for a schema of a shared pool
 	skip   string
 }
@@ -282,7 +283,7 @@ func readTargets(path string) ([]fleetSpec, error) {
 			return nil, fmt.Errorf("%s:%d: %s is already listed on line %d", path, n, dsn.Redact(line), prev)
 		}
 		seen[line] = n
-		spec := fleetSpec{name: dsn.Redact(line), url: line}
+		spec := fleetSpec{name: dsn.Redact(line), url: line, origin: fmt.Sprintf("%s:%d", path, n)}
 		if s := urlSearchPath(line); s != "" && postgres.IsSystemSchema(s) {
 			spec.skip = skipSystemSchema
 		}
