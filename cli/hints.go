@@ -17,6 +17,12 @@ import (
 // withHint renders err with the next step the user can take, when the
 // error has an obvious one that its message does not already give.
 func (a *app) withHint(err error) string {
+	return a.withHintFrom(err, a.set.URLSource)
+}
+
+// withHintFrom is withHint for an error about the URL that came from
+// urlSource (a flag, a variable, or a targets file's file:line).
+func (a *app) withHintFrom(err error, urlSource string) string {
 	msg := err.Error()
 	var hint string
 	var notFound *revgraph.NotFoundError
@@ -35,7 +41,7 @@ func (a *app) withHint(err error) string {
 	case errors.Is(err, engine.ErrOffline):
 		hint = "--sql runs without a database: give the start as a range from:to, or drop --sql to read the database"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		hint = "is the database server running? the URL comes from " + firstNonEmpty(a.set.URLSource, "--url")
+		hint = "is the database server running? the URL comes from " + firstNonEmpty(urlSource, "--url")
 	case errors.As(err, &lockWait) && errors.Is(err, context.DeadlineExceeded):
 		hint = "another migrate run holds the migration lock: let it finish, or allow a longer --timeout"
 	case errors.Is(err, fs.ErrNotExist) && strings.Contains(msg, "sqlite"):
