@@ -308,7 +308,11 @@ func printResult(w io.Writer, verb string, res *engine.Result) {
 		return
 	}
 	for _, ap := range res.Applied {
-		fmt.Fprintf(w, "%-9s %s, %s (%s)\n", ap.Direction, ap.Revision, ap.Message, roundDuration(ap.Duration))
+		rev := ap.Revision
+		if ap.Message != "" {
+			rev += ", " + ap.Message
+		}
+		fmt.Fprintf(w, "%-9s %s (%s)\n", ap.Direction, rev, roundDuration(ap.Duration))
 	}
 	if len(res.Applied) == 0 {
 		fmt.Fprintf(w, "nothing to %s: database is at %s\n", verb, revList(res.To))
