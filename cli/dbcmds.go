@@ -14,18 +14,33 @@ import (
 
 func (a *app) currentCmd() *cobra.Command {
 	var verbose, asJSON bool
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "current",
 		Short: "Show the database's current revisions",
 		Long: `current prints the revisions the database is at: the rows of the
 version table plus every revision they imply through depends_on. It never
 creates or changes anything, not even the version table. An empty database
-prints nothing.`,
+prints nothing.
+
+With --targets, --schemas or --schemas-from-query it reads every target of
+the fleet (--shard: one share of it), --concurrency at a time, and prints one
+line per target (or --json, --json-lines).`,
 		Example: `  migrate current
   migrate --url postgres://app@localhost:5432/app current -v
-  migrate current --json`,
+  migrate current --json
+  migrate current --schemas-from-query "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant%'" --json-lines`,
 		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			if err := ff.check(cmd, false); err != nil {
+				return err
+			}
+			if ff.fleet() {
+				if verbose {
+					return usageErrorf("-v shows one database; it does not apply to --targets or --schemas")
+				}
+				return a.currentFleet(ctx, cmd, &ff)
+			}
 			e, err := a.openEngine(ctx)
 			if err != nil {
 				return err
@@ -61,19 +76,33 @@ prints nothing.`,
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show the database URL and each revision in full")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array")
+	ff.add(cmd, "read", &asJSON)
 	return cmd
 }
 
 func (a *app) checkCmd() *cobra.Command {
-	return &cobra.Command{
+	var ff fleetFlags
+	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Fail unless the database is at the heads",
 		Long: `check exits 0 when the database is at the heads of the revision graph,
 and 1, saying what is pending, when upgrades remain. It changes nothing;
-use it in deployment pipelines and readiness probes.`,
-		Example: `  migrate check && echo "schema up to date"`,
-		Args:    cobra.NoArgs,
+use it in deployment pipelines and readiness probes.
+
+With --targets, --schemas or --schemas-from-query it checks every target of
+the fleet (--shard: one share of it), --concurrency at a time, prints one
+line per target (or --json, --json-lines) and exits 1 naming the targets
+that are behind or failed.`,
+		Example: `  migrate check && echo "schema up to date"
+  migrate check --targets databases.txt --json`,
+		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			if err := ff.check(cmd, false); err != nil {
+				return err
+			}
+			if ff.fleet() {
+				return a.checkFleet(ctx, cmd, &ff)
+			}
 			e, err := a.openEngine(ctx)
 			if err != nil {
 				return err
@@ -86,6 +115,8 @@ use it in deployment pipelines and readiness probes.`,
 			return nil
 		}),
 	}
+	ff.add(cmd, "check", nil)
+	return cmd
 }
 
 // runFlags are the flags of upgrade, downgrade and stamp.
@@ -178,7 +209,7 @@ progress line on a terminal and a summary table (or --json) at the end.`,
 			if err := rf.check(target); err != nil {
 				return err
 			}
-			if err := ff.check(cmd, &rf); err != nil {
+			if err := ff.check(cmd, rf.sql); err != nil {
 				return err
 			}
 			if ff.fleet() {
@@ -194,7 +225,7 @@ progress line on a terminal and a summary table (or --json) at the end.`,
 	rf.addOffline(cmd)
 	rf.addResume(cmd)
 	cmd.Flags().BoolVar(&rf.allowDrift, "allow-drift", false, "run although applied revisions were edited or removed from the scripts")
-	ff.add(cmd)
+	ff.add(cmd, "upgrade", nil)
 	return cmd
 }
 

@@ -105,6 +105,7 @@ first. No database is used.`,
 func (a *app) historyCmd() *cobra.Command {
 	var rangeSpec string
 	var verbose, indicate, asJSON, applied, graph bool
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List revisions, newest first",
@@ -131,9 +132,18 @@ With -i the database's current revisions are marked "(current)".`,
   migrate history --applied`,
 		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			if err := ff.check(cmd, false); err != nil {
+				return err
+			}
+			if ff.fleet() && !applied {
+				return usageErrorf("--targets and --schemas read each target's history table: add --applied")
+			}
 			if applied {
 				if rangeSpec != "" || verbose || indicate || graph {
 					return usageErrorf("--applied prints the history table; -r, -v, -i and --graph do not apply")
+				}
+				if ff.fleet() {
+					return a.appliedFleet(ctx, cmd, &ff)
 				}
 				return a.appliedHistory(ctx, cmd.OutOrStdout(), asJSON)
 			}
@@ -200,6 +210,7 @@ With -i the database's current revisions are marked "(current)".`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array, newest first (with --applied, oldest first)")
 	cmd.Flags().BoolVar(&graph, "graph", false, "draw the revision graph with lanes for branches and merges, like git log --graph")
 	cmd.Flags().BoolVar(&applied, "applied", false, "print the database's history table: what ran, when, for how long and by whom")
+	ff.add(cmd, "read the history table of", &asJSON)
 	return cmd
 }
 

@@ -52,6 +52,8 @@ func (a *app) withHint(err error) string {
 		// unsafe use of new value … of enum type: ALTER TYPE … ADD VALUE
 		// has not committed yet.
 		hint = "an enum value added in this transaction cannot be used before it commits: put the ALTER TYPE … ADD VALUE in an earlier revision and run with --tx-mode revision, or mark its section transaction=false"
+	case errors.Is(err, engine.ErrNoRevisions):
+		hint = "the script directory is " + a.set.Dir + " (--dir, script_location): check the path, or add a revision with migrate revision -m"
 	case errors.Is(err, engine.ErrNotAtHead):
 		hint = "run migrate upgrade to apply them"
 	case errors.Is(err, revgraph.ErrAmbiguous):

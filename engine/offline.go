@@ -150,12 +150,7 @@ type sessionNow struct{}
 
 // nowSQL is the SQL expression of the applying session's clock, in the form
 // the history table stores online.
-func (r *recorder) nowSQL() string {
-	if r.d.Name() == "sqlite" {
-		return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-	}
-	return "now()"
-}
+func (r *recorder) nowSQL() string { return r.d.HistoryNow() }
 
 type recorderTx struct{ r *recorder }
 

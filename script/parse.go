@@ -38,7 +38,12 @@ type section struct {
 //
 // The first problem found is returned as an [*Error] whose Path is path.
 func Parse(path string, data []byte) (*File, error) {
-	f, err := parse(data)
+	return ParseSyntax(path, data, SyntaxStandard)
+}
+
+// ParseSyntax is [Parse] with the statements split by syn's rules.
+func ParseSyntax(path string, data []byte, syn Syntax) (*File, error) {
+	f, err := parse(data, syn)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -51,7 +56,7 @@ func Parse(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
-func parse(data []byte) (*File, error) {
+func parse(data []byte, syn Syntax) (*File, error) {
 	if err := checkEncoding(data); err != nil {
 		return nil, err
 	}
@@ -114,7 +119,7 @@ func parse(data []byte) (*File, error) {
 	}
 	for _, s := range sections {
 		body := strings.Join(lines[s.start:s.end], "\n")
-		stmts, err := Split(body, s.start+1)
+		stmts, err := syn.split(body, s.start+1)
 		if err != nil {
 			return nil, err
 		}
