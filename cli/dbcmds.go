@@ -363,7 +363,11 @@ func printResult(w io.Writer, verb string, res *engine.Result, runErr error) {
 		return
 	}
 	for _, ap := range res.Applied {
-		fmt.Fprintf(w, "%-9s %s, %s (%s)\n", ap.Direction, ap.Revision, ap.Message, roundDuration(ap.Duration))
+		rev := ap.Revision
+		if ap.Message != "" {
+			rev += ", " + ap.Message
+		}
+		fmt.Fprintf(w, "%-9s %s (%s)\n", ap.Direction, rev, roundDuration(ap.Duration))
 	}
 	if runErr != nil {
 		noun := "revisions"

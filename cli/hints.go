@@ -55,6 +55,10 @@ func (a *app) withHintFrom(err error, urlSource string) string {
 			interrupted.Done+1)
 	case errors.Is(err, engine.ErrDrift):
 		hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
+	case sqlState(err) == "55P04":
+		// unsafe use of new value … of enum type: ALTER TYPE … ADD VALUE
+		// has not committed yet.
+		hint = "an enum value added in this transaction cannot be used before it commits: put the ALTER TYPE … ADD VALUE in an earlier revision and run with --tx-mode revision, or mark its section transaction=false"
 	case errors.Is(err, engine.ErrNoRevisions):
 		hint = "the script directory is " + a.set.Dir + " (--dir, script_location): check the path, or add a revision with migrate revision -m"
 	case errors.Is(err, engine.ErrNotAtHead):
@@ -70,6 +74,16 @@ func (a *app) withHintFrom(err error, urlSource string) string {
 		return msg
 	}
 	return msg + "; " + hint
+}
+
+// sqlState returns the SQLSTATE code a database error in err's chain
+// carries (PostgreSQL's errors have one), or "".
+func sqlState(err error) string {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState()
+	}
+	return ""
 }
 
 // redactURL replaces the password of rawURL, wherever it appears in msg,

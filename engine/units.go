@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
@@ -72,7 +73,7 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 		var err error
 		files, err = script.Load(fsys, dir)
 		if err != nil {
-			return nil, err
+			return nil, nameScriptDir(err, cfg, dir)
 		}
 	}
 	revs := make([]revgraph.Revision, 0, len(files)+len(cfg.GoRevisions))
@@ -113,6 +114,23 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 		return nil, err
 	}
 	return &catalog{graph: g, units: units}, nil
+}
+
+// nameScriptDir makes an error about the script folder itself name it as
+// the caller gave it: "migrations" for the default source, and the root of
+// Config.Scripts instead of a bare ".".
+func nameScriptDir(err error, cfg *Config, dir string) error {
+	var se *script.Error
+	if !errors.As(err, &se) || se.Path != dir || se.Line != 0 {
+		return err
+	}
+	switch {
+	case cfg.Scripts == nil:
+		se.Path = path.Join("migrations", dir)
+	case dir == ".":
+		se.Path = ". (the root of Config.Scripts)"
+	}
+	return err
 }
 
 func dirExists(fsys fs.FS, dir string) bool {
