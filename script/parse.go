@@ -7,6 +7,8 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/retort-sql/retort/revgraph"
 )
 
 // Header directive names, in the order Render writes them.
@@ -181,9 +183,9 @@ func (f *File) setHeader(name, value string, ln int) error {
 	case dirDownRevision:
 		r.Down, err = list(name, value, ln, ValidID, "revision id", "letters, digits and _")
 	case dirBranchLabels:
-		r.BranchLabels, err = list(name, value, ln, ValidLabel, "branch label", "letters, digits, _, - and .")
+		r.BranchLabels, err = list(name, value, ln, ValidLabel, "branch label", "letters, digits, _ and .")
 	case dirDependsOn:
-		r.DependsOn, err = list(name, value, ln, ValidLabel, "revision or label", "letters, digits, _, - and .")
+		r.DependsOn, err = list(name, value, ln, ValidLabel, "revision or label", "letters, digits, _ and .")
 	case dirMessage:
 		r.Message = value
 	case dirCreateDate:
@@ -275,9 +277,10 @@ func ValidID(s string) bool {
 }
 
 // ValidLabel reports whether s is a valid branch label (or depends_on
-// item): one or more ASCII letters, digits, '_', '-' and '.'.
+// item): one or more ASCII letters, digits, '_' and '.', as
+// [revgraph.ValidLabel] says.
 func ValidLabel(s string) bool {
-	return validChars(s, "_-.")
+	return revgraph.ValidLabel(s)
 }
 
 func validChars(s, extra string) bool {
