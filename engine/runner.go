@@ -304,7 +304,11 @@ func (r *runner) run(req request) error {
 		}
 	}
 	hs := r.hs
-	if r.offline == nil || len(r.start) == 0 {
+	// Where DDL commits implicitly, creating the tables cannot be undone:
+	// they are created only once the run is known to start (the plan made
+	// and checked), so that a bad target leaves the database as it was.
+	lateTables := !r.d.TransactionalDDL() && r.offline == nil
+	if (r.offline == nil || len(r.start) == 0) && !lateTables {
 		if err := r.createTables(hs); err != nil {
 			return err
 		}
@@ -312,12 +316,20 @@ func (r *runner) run(req request) error {
 	heads := r.start
 	if r.offline == nil {
 		var err error
-		heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
-		if err != nil {
-			return err
+		var hist []HistoryEntry
+		if lateTables {
+			if heads, _, err = readHeads(r.c.ctx, r.c.querier(), r.d, r.e.table); err != nil {
+				return err
+			}
+			hist, err = readHistory(r.c.ctx, r.c.querier(), hs, true)
+		} else {
+			heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
+			if err != nil {
+				return err
+			}
+			// The history table exists: it was just created if it did not.
+			hist, err = selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		}
-		// The history table exists: it was just created if it did not.
-		hist, err := selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		if err != nil {
 			return err
 		}
@@ -334,6 +346,11 @@ func (r *runner) run(req request) error {
 	}
 	if err := r.check(plan); err != nil {
 		return err
+	}
+	if lateTables {
+		if err := r.createTables(hs); err != nil {
+			return err
+		}
 	}
 	if req.kind == runStamp {
 		if _, err := r.c.Exec(hs.markStamped()); err != nil {
