@@ -243,6 +243,7 @@ func writeSecretScripts(t *testing.T, work string) {
 		"sqlerror/b.sql": "-- migrate:revision 5ec0000000e2\n-- migrate:down_revision 5ec0000000e1\n\n-- migrate:upgrade\nCREATE TABLE secret_e2 (id integer);\n\n-- migrate:downgrade\nDROP TABLE no_such_table;\n",
 		"sqlerror/c.sql": "-- migrate:revision 5ec0000000e3\n-- migrate:down_revision 5ec0000000e2\n\n-- migrate:upgrade\nINSERT INTO no_such_table VALUES (1);\n",
 		"slow/a.sql":     "-- migrate:revision 5ec0000000f1\n\n-- migrate:upgrade\nSELECT pg_sleep(30);\n",
+		"slowmysql/a.sql": "-- migrate:revision 5ec0000000f1\n\n-- migrate:upgrade\nSELECT SLEEP(30);\n",
 	}
 	for name, body := range files {
 		p := filepath.Join(work, name)
