@@ -130,19 +130,19 @@ type runFlags struct {
 
 func (rf *runFlags) addOffline(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.sql, "sql", false, "print the SQL the run would execute instead of running it (no database connection; a range from:to sets the start)")
-	cmd.Flags().StringVar(&rf.dialect, "dialect", "", "SQL dialect for --sql: postgres or sqlite (default: from the URL's scheme)")
+	cmd.Flags().StringVar(&rf.dialect, "dialect", "", "SQL dialect for --sql: postgres, sqlite or mysql (default: from the URL's scheme)")
 }
 
 func (rf *runFlags) addResume(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&rf.resume, "resume", false, "continue an interrupted transaction=false section from the statement after the last one that completed")
+	cmd.Flags().BoolVar(&rf.resume, "resume", false, "continue an interrupted section (transaction=false, or DDL on MySQL) from the statement after the last one that completed")
 }
 
 // check validates the flag combination and the target.
 func (rf *runFlags) check(target string) error {
 	switch rf.dialect {
-	case "", "postgres", "postgresql", "sqlite":
+	case "", "postgres", "postgresql", "sqlite", "mysql", "mariadb":
 	default:
-		return usageErrorf("--dialect: invalid dialect %q (want postgres or sqlite)", rf.dialect)
+		return usageErrorf("--dialect: invalid dialect %q (want postgres, sqlite or mysql)", rf.dialect)
 	}
 	if rf.dialect != "" && !rf.sql {
 		return usageErrorf("--dialect applies only with --sql")

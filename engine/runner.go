@@ -172,8 +172,8 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}()
 
 	if !e.dialect.TransactionalDDL() && e.cfg.TxMode == TxPerRun {
-		e.cfg.Logger.Warn().Str("dialect", e.dialect.Name()).
-			Msg("the database commits DDL implicitly: a failure cannot roll back the DDL that ran before it")
+		e.cfg.Logger.Debug().Str("dialect", e.dialect.Name()).
+			Msg("the database commits DDL implicitly: revisions holding DDL run statement by statement, their progress recorded")
 	}
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
@@ -306,7 +306,11 @@ func (r *runner) run(req request) error {
 		}
 	}
 	hs := r.hs
-	if r.offline == nil || len(r.start) == 0 {
+	// Where DDL commits implicitly, creating the tables cannot be undone:
+	// they are created only once the run is known to start (the plan made
+	// and checked), so that a bad target leaves the database as it was.
+	lateTables := !r.d.TransactionalDDL() && r.offline == nil
+	if (r.offline == nil || len(r.start) == 0) && !lateTables {
 		if err := r.createTables(hs); err != nil {
 			return err
 		}
@@ -314,12 +318,20 @@ func (r *runner) run(req request) error {
 	heads := r.start
 	if r.offline == nil {
 		var err error
-		heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
-		if err != nil {
-			return err
+		var hist []HistoryEntry
+		if lateTables {
+			if heads, _, err = readHeads(r.c.ctx, r.c.querier(), r.d, r.e.table); err != nil {
+				return err
+			}
+			hist, err = readHistory(r.c.ctx, r.c.querier(), hs, true)
+		} else {
+			heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
+			if err != nil {
+				return err
+			}
+			// The history table exists: it was just created if it did not.
+			hist, err = selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		}
-		// The history table exists: it was just created if it did not.
-		hist, err := selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		if err != nil {
 			return err
 		}
@@ -336,6 +348,11 @@ func (r *runner) run(req request) error {
 	}
 	if err := r.check(plan); err != nil {
 		return err
+	}
+	if lateTables {
+		if err := r.createTables(hs); err != nil {
+			return err
+		}
 	}
 	if req.kind == runStamp {
 		if _, err := r.c.Exec(hs.markStamped()); err != nil {
@@ -429,7 +446,10 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if !stampOnly && u != nil {
 		b = u.body(s.Direction)
 	}
-	noTx := b != nil && b.noTx
+	// Where DDL commits implicitly, a body holding DDL runs statement by
+	// statement with its progress recorded, as a transaction=false
+	// section does: a transaction could not undo it.
+	noTx := b != nil && (b.noTx || r.autocommits(b))
 	if noTx {
 		if err := r.commit(); err != nil {
 			return err
@@ -456,17 +476,23 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if b != nil {
 		entry.checksum, entry.total = b.checksum, b.count()
 		if res := r.resume; res != nil && res.Revision == s.Revision.ID && res.Direction == entry.direction {
-			if res.Checksum != b.checksum {
-				return r.fail(s, u, nil, fmt.Errorf("resume: the script changed since the section was interrupted (checksum %.12s, now %.12s)", res.Checksum, b.checksum))
+			// The statements that ran must be unchanged; the one that
+			// failed, and those after it, may have been fixed.
+			if res.Done > len(b.statements) && b.fn == nil {
+				return r.fail(s, u, nil, fmt.Errorf("resume: %d statements ran, the section now has %d", res.Done, len(b.statements)))
+			}
+			if sum := b.doneChecksum(res.Done); res.Checksum != sum && res.Checksum != b.checksum {
+				return r.fail(s, u, nil, fmt.Errorf("resume: the %d statements that ran changed since the section was interrupted (checksum %.12s, now %.12s)", res.Done, res.Checksum, sum))
 			}
 			skip, r.resume = res.Done, nil
 		} else if noTx {
 			entry.status = statusRunning
+			entry.checksum = b.doneChecksum(0)
 			if err := r.writeHistory(hs, entry); err != nil {
 				return r.fail(s, u, nil, err)
 			}
 		}
-		if err := r.execBody(s, u, b, skip, hs); err != nil {
+		if err := r.execBody(s, u, b, skip, noTx, hs); err != nil {
 			return err
 		}
 	}
@@ -490,7 +516,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 		if r.offline != nil {
 			ms = 0 // the applying run's duration is not known here
 		}
-		if _, err := r.c.Exec(hs.finish(), statusDone, ms, entry.revision); err != nil {
+		if _, err := r.c.Exec(hs.finish(), statusDone, ms, b.checksumOrEmpty(), entry.revision); err != nil {
 			return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 		}
 	} else {
@@ -623,10 +649,11 @@ func (r *runner) log(a Applied) {
 		Str("direction", a.Direction.String()).Dur("duration", a.Duration).Msg(a.Direction.String())
 }
 
-// execBody runs a body's statements from index skip on. For a
-// transaction=false section it records each completed statement in the
-// history table, so that an interrupted run can say where it stopped.
-func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs historySQL) error {
+// execBody runs a body's statements from index skip on. Outside a
+// transaction (noTx: a transaction=false section, or DDL where it commits
+// implicitly) it records each completed statement in the history table, so
+// that an interrupted run can say where it stopped.
+func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, noTx bool, hs historySQL) error {
 	if b.fn != nil {
 		// Go code may read the version or history table: bring them up to date.
 		if err := r.flush(); err != nil {
@@ -642,13 +669,20 @@ func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs histor
 		if _, err := r.c.Exec(st.SQL); err != nil {
 			return r.fail(s, u, st, err)
 		}
-		if b.noTx && i+1 < len(b.statements) {
-			if _, err := r.c.Exec(hs.progress(), i+1, s.Revision.ID); err != nil {
+		if noTx && i+1 < len(b.statements) {
+			if _, err := r.c.Exec(hs.progress(), i+1, b.doneChecksum(i+1), s.Revision.ID); err != nil {
 				return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 			}
 		}
 	}
 	return nil
+}
+
+// autocommits reports whether b must run statement by statement because
+// the database would commit its DDL implicitly. Inside a caller's
+// transaction the caller decides; Go revisions run as they are.
+func (r *runner) autocommits(b *body) bool {
+	return !r.d.TransactionalDDL() && !r.shared && b.fn == nil && b.commitsImplicitly()
 }
 
 func (r *runner) fail(s revgraph.Step, u *unit, st *scriptStatement, err error) error {
