@@ -386,3 +386,28 @@ func TestArriveFromAlembic(t *testing.T) {
 		})
 	}
 }
+
+// TestImportWritesNothingOnError: one file that goose could not run
+// either, among good ones, and the output folder is never created.
+func TestImportWritesNothingOnError(t *testing.T) {
+	inTemp(t)
+	writeFile(t, "goose/00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n")
+	writeFile(t, "goose/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int)\n")
+	writeFile(t, "gm/1_a.up.sql", "CREATE TABLE a (id int);\n")
+	writeFile(t, "gm/2_b.down.sql", "DROP TABLE b;\n")
+	for _, tc := range []struct{ tool, src, want string }{
+		{"goose", "goose", "goose/00002_b.sql:2: statement does not end with a semicolon"},
+		{"golang-migrate", "gm", "gm/2_b.down.sql: version 2 has a down file but no up file"},
+	} {
+		r := run(t, nil, "import", tc.tool, tc.src, "--out", "out")
+		if r.code != cli.ExitFailure || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("import %s: exit %d %s", tc.tool, r.code, r.stderr)
+		}
+		if _, err := os.Stat("out"); err == nil {
+			t.Fatalf("import %s created the output folder", tc.tool)
+		}
+	}
+	if r := run(t, nil, "import", "goose", "goose", "--out", "goose"); r.code != cli.ExitUsage {
+		t.Errorf("--out equal to SRC: exit %d %s", r.code, r.stderr)
+	}
+}
