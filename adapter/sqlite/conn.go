@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/sqlite/sqlitedialect"
 )
 
 // conn is an [adapter.Conn] over one SQLite connection.
@@ -17,19 +17,17 @@ type conn struct {
 	c        *sqlite3.Conn
 	pool     *Pool // nil for a caller's connection
 	inTx     bool  // a caller's open transaction
-	memLock  chan struct{}
 	released bool
-	// lockFile is the sidecar lock file held through Dialect.Lock, if any;
-	// Release closes it (dropping the lock) when unlock was never called.
-	lockFile *os.File
-	memHeld  bool
+	// lock is the migration lock held through Dialect.Lock, if any;
+	// Release drops it when unlock was never called.
+	lock *sqlitedialect.LockState
 }
 
 // FromConn wraps a caller's connection. When it is inside a transaction
 // (c.GetAutocommit reports false), InTx reports true and Begin returns a
 // transaction whose Commit and Rollback do nothing. Release does nothing.
 func FromConn(c *sqlite3.Conn) adapter.Conn {
-	return &conn{c: c, inTx: !c.GetAutocommit(), memLock: make(chan struct{}, 1)}
+	return &conn{c: c, inTx: !c.GetAutocommit(), lock: sqlitedialect.NewLockState(nil)}
 }
 
 // bind makes ctx interrupt the connection until the returned function is
@@ -142,16 +140,10 @@ func (c *conn) Release() {
 }
 
 // dropLocks releases a lock taken through Dialect.Lock and never unlocked.
-func (c *conn) dropLocks() {
-	if c.lockFile != nil {
-		unlockFile(c.lockFile)
-		c.lockFile = nil
-	}
-	if c.memHeld {
-		c.memHeld = false
-		<-c.memLock
-	}
-}
+func (c *conn) dropLocks() { c.lock.Drop() }
+
+// SQLiteLock implements [sqlitedialect.LockHolder].
+func (c *conn) SQLiteLock() *sqlitedialect.LockState { return c.lock }
 
 // wrapCtx returns err wrapping ctx.Err() when ctx is done (an interrupted
 // statement reports SQLITE_INTERRUPT).

@@ -10,6 +10,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/sqlite/sqlitedialect"
 )
 
 const (
@@ -182,7 +183,7 @@ func (p *Pool) Acquire(ctx context.Context) (adapter.Conn, error) {
 			return nil, err
 		}
 	}
-	return &conn{c: c, pool: p, memLock: p.memLock}, nil
+	return &conn{c: c, pool: p, lock: sqlitedialect.NewLockState(p.memLock)}, nil
 }
 
 // put gives a connection back, or its slot when c is nil (destroyed).

@@ -15,6 +15,7 @@ import (
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -82,7 +83,7 @@ func TestReplicasUpgradeAtOnce(t *testing.T) {
 			}
 			for i := range goroutines {
 				g.Go(func() error {
-					e, err := engine.Open(t.Context(), engine.Config{URL: url, Scripts: os.DirFS(dir), TxMode: engine.TxMode(i % 2)})
+					e, err := engine.Open(t.Context(), engine.Config{URL: url, Opener: dbopen.Opener{}, Scripts: os.DirFS(dir), TxMode: engine.TxMode(i % 2)})
 					if err != nil {
 						return err
 					}

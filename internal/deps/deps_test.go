@@ -1,7 +1,10 @@
 package deps_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -20,8 +23,12 @@ var rules = []struct {
 	{"revgraph", nil, nil},
 	{"script", []string{"revgraph"}, nil},
 	{"adapter", nil, nil},
-	{"adapter/postgres", []string{"adapter"}, []string{"github.com/jackc/pgx/v5"}},
-	{"adapter/sqlite", []string{"adapter"}, []string{"github.com/ncruces/"}},
+	{"adapter/postgres", []string{"adapter", "adapter/postgres/pgdialect"}, []string{"github.com/jackc/pgx/v5"}},
+	{"adapter/postgres/pgdialect", []string{"adapter"}, nil},
+	{"adapter/sqlite", []string{"adapter", "adapter/sqlite/sqlitedialect"}, []string{"github.com/ncruces/"}},
+	{"adapter/sqlite/sqlitedialect", []string{"adapter"}, nil},
+	{"adapter/mysql", []string{"adapter", "adapter/mysql/mysqldialect", "adapter/sqldb"}, []string{"github.com/go-sql-driver/mysql"}},
+	{"adapter/mysql/mysqldialect", []string{"adapter"}, nil},
 	{"internal/dsn", nil, nil},
 	{"engine", []string{"revgraph", "script", "adapter"}, []string{"github.com/rs/zerolog", "golang.org/x/sync"}},
 	{"open", []string{"adapter", "adapter/postgres", "adapter/sqlite", "adapter/mysql", "engine", "internal/dsn"}, nil},
@@ -102,7 +109,7 @@ func TestDependencyDirection(t *testing.T) {
 			if drel == "cli" && !strings.HasPrefix(rel, "cmd/") && !strings.HasPrefix(rel, "examples/") {
 				t.Errorf("%s imports cli; only commands may", rel)
 			}
-			if (drel == "internal/pgtest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
+			if (drel == "internal/pgtest" || drel == "internal/mysqltest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
 				t.Errorf("%s imports test helper %s outside a _test.go file", rel, drel)
 			}
 		}
@@ -128,4 +135,29 @@ func allowed(dep string, internal, thirdParty []string) bool {
 		}
 	}
 	return false
+}
+
+// TestEngineBuildsNoDialectSQL checks that the engine never branches on the
+// database: SQL that differs between databases comes from the dialect, so a
+// new dialect is never handed another database's DDL.
+func TestEngineBuildsNoDialectSQL(t *testing.T) {
+	files, err := filepath.Glob("../../engine/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no engine sources: %v", err)
+	}
+	branch := regexp.MustCompile(`Name\(\)\s*[!=]=|==\s*"(postgres|sqlite|mysql)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if branch.MatchString(line) {
+				t.Errorf("%s:%d branches on the dialect: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
 }
