@@ -411,3 +411,42 @@ func TestImportWritesNothingOnError(t *testing.T) {
 		t.Errorf("--out equal to SRC: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestAlembicAsyncProject: a project from Alembic's asyncio template, with
+// its async URL in alembic.ini, imported and upgraded by Retort on each
+// database, without any change to the URL.
+func TestAlembicAsyncProject(t *testing.T) {
+	for _, db := range arrivalDBs {
+		t.Run(db.name, func(t *testing.T) {
+			dir := inTemp(t)
+			url, _, _ := db.open(t)
+			asyncURL := "sqlite+aiosqlite:///app.db"
+			if db.name == "postgres" {
+				_, rest, _ := strings.Cut(url, "://")
+				sep := "?"
+				if strings.Contains(rest, "?") {
+					sep = "&"
+				}
+				asyncURL = "postgresql+asyncpg://" + rest + sep + "prepared_statement_cache_size=0"
+			}
+			alembicInit(t, dir, "async")
+			if env, _ := os.ReadFile(filepath.Join(dir, "alembic", "env.py")); !strings.Contains(string(env), "run_sync") {
+				t.Fatalf("not the asyncio template:\n%s", env)
+			}
+			setINIKey(t, filepath.Join(dir, "alembic.ini"), "sqlalchemy.url", strings.ReplaceAll(asyncURL, "%", "%%"))
+			alembicRevision(t, dir, "c001", "create account")
+			mustRun(t, "import", "alembic")
+			r := mustRun(t, "--log-level", "debug", "--log-format", "json", "upgrade", "head")
+			if !strings.Contains(r.stdout, "upgraded 1 revision") || !strings.Contains(r.stderr, `"sqlalchemy_driver"`) {
+				t.Fatalf("upgrade:\n%s\n%s", r.stdout, r.stderr)
+			}
+			check := url
+			if db.name == "sqlite" {
+				check = "sqlite:" + filepath.Join(dir, "app.db")
+			}
+			if s := db.schema(t, check); !strings.Contains(s, "account") {
+				t.Fatalf("schema lacks account:\n%s", s)
+			}
+		})
+	}
+}
