@@ -252,6 +252,9 @@ func parseAlembicINI(path string, data []byte, here string) (alembicConfig, erro
 	if ac.ScriptLocation, err = get("script_location"); err != nil {
 		return ac, err
 	}
+	if err := checkScriptLocation(ac.ScriptLocation); err != nil {
+		return ac, &ConfigError{Path: path, Line: sec["script_location"].line, Err: err}
+	}
 	if ac.URL, err = get("sqlalchemy.url"); err != nil {
 		return ac, err
 	}
@@ -332,6 +335,9 @@ func parsePyproject(path string, data []byte, here string) (alembicConfig, error
 	if ac.ScriptLocation, err = str("script_location"); err != nil {
 		return ac, err
 	}
+	if err := checkScriptLocation(ac.ScriptLocation); err != nil {
+		return ac, &ConfigError{Path: path, Line: keyLine(data, "script_location"), Err: err}
+	}
 	if ac.URL, err = str("sqlalchemy.url"); err != nil {
 		return ac, err
 	}
@@ -393,4 +399,15 @@ func (a *app) logConfigNotes() {
 	for _, n := range a.set.Notes {
 		a.log.Debug().Msg(n + ": Retort does not use it")
 	}
+}
+
+// checkScriptLocation refuses Alembic's package-resource form
+// ("myapp:migrations"), which names a folder inside an installed Python
+// package that Retort cannot look up.
+func checkScriptLocation(loc string) error {
+	pkg, _, ok := strings.Cut(loc, ":")
+	if !ok || filepath.IsAbs(loc) || filepath.VolumeName(loc) != "" || strings.ContainsAny(pkg, `/\`) {
+		return nil
+	}
+	return fmt.Errorf("script_location %q names a folder of a Python package; pass --dir with the folder of its versions", loc)
 }

@@ -138,6 +138,7 @@ func TestAlembicConfigErrors(t *testing.T) {
 		{"lone percent", "e.ini", "[alembic]\nsqlalchemy.url = postgresql://u:p%zz@h/db\n", "e.ini:2: sqlalchemy.url: a lone %"},
 		{"unknown reference", "f.ini", "[alembic]\nscript_location = %(nowhere)s/alembic\n", "f.ini:2: script_location: %(nowhere)s names no option"},
 		{"no alembic section", "g.ini", "[loggers]\nkeys = root\n", "g.ini: no [alembic] section"},
+		{"package resource", "h.ini", "[alembic]\n\nscript_location = myapp:migrations\n", `h.ini:3: script_location "myapp:migrations" names a folder of a Python package`},
 		{"bad toml", "pyproject.toml", "[tool.alembic]\nscript_location = \n", "pyproject.toml:2:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
