@@ -164,3 +164,30 @@ func TestAlembicINIInterpolation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAlembicEnvVersionTable takes the version table from env.py's
+// context.configure when no key names one.
+func TestAlembicEnvVersionTable(t *testing.T) {
+	dir := inTemp(t)
+	ini := alembicInit(t, dir, "generic")
+	setINIKey(t, ini, "sqlalchemy.url", "sqlite:///env.db")
+	env := filepath.Join(dir, "alembic", "env.py")
+	data, err := os.ReadFile(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "target_metadata=target_metadata,", "target_metadata=target_metadata, version_table=\"app_alembic_version\",", 1)
+	if text == string(data) {
+		t.Fatal("env.py has no context.configure(target_metadata=target_metadata, …)")
+	}
+	writeFile(t, env, text)
+	writeFile(t, "alembic/versions/a1e0_from_ini.sql", alembicINIScript)
+	r := run(t, nil, "--log-level", "debug", "--log-format", "json", "upgrade")
+	if r.code != cli.ExitOK || !strings.Contains(r.stderr, "version table app_alembic_version taken from context.configure") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	out, err := exec.CommandContext(t.Context(), "sqlite3", filepath.Join(dir, "env.db"), "SELECT version_num FROM app_alembic_version").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "a1e0" {
+		t.Fatalf("app_alembic_version: %q, %v", out, err)
+	}
+}
