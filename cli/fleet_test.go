@@ -235,7 +235,7 @@ func TestFleetUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"two sources", pg, []string{"upgrade", "--targets", "t.txt", "--schemas", "a"}, cli.ExitUsage, "exclude each other"},
-		{"json alone", nil, []string{"upgrade", "--json"}, cli.ExitUsage, "--json applies only with --targets"},
+		{"json with sql", nil, []string{"upgrade", "--json", "--sql"}, cli.ExitUsage, "--json reports a run"},
 		{"concurrency alone", nil, []string{"upgrade", "--concurrency", "2"}, cli.ExitUsage, "--concurrency applies only"},
 		{"zero concurrency", nil, []string{"upgrade", "--targets", "t.txt", "--concurrency", "0"}, cli.ExitUsage, "at least 1"},
 		{"sql fleet", nil, []string{"upgrade", "--sql", "--targets", "t.txt"}, cli.ExitUsage, "--sql prints one script"},

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"strings"
 	"syscall"
 
+	"github.com/retort-sql/retort/adapter"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
@@ -16,9 +18,17 @@ import (
 // withHint renders err with the next step the user can take, when the
 // error has an obvious one that its message does not already give.
 func (a *app) withHint(err error) string {
+	return a.withHintFrom(err, a.set.URLSource)
+}
+
+// withHintFrom is withHint for an error about the URL that came from
+// urlSource (a flag, a variable, or a targets file's file:line).
+func (a *app) withHintFrom(err error, urlSource string) string {
 	msg := err.Error()
 	var hint string
 	var notFound *revgraph.NotFoundError
+	var lockWait *adapter.LockWaitError
+	var interrupted *engine.InterruptedError
 	switch {
 	case errors.As(err, &notFound) && notFound.Branch == "":
 		if a.named(notFound.Name) {
@@ -30,10 +40,10 @@ func (a *app) withHint(err error) string {
 	case errors.Is(err, revgraph.ErrMissing):
 		hint = "restore the missing revision's script, or correct the down_revision header"
 	case errors.Is(err, engine.ErrOffline):
-		hint = "with --sql give the start as a range from:to, or drop --sql to read the database"
+		hint = "--sql runs without a database: give the start as a range from:to, or drop --sql to read the database"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		hint = "is the database server running? the URL comes from " + firstNonEmpty(a.set.URLSource, "--url")
-	case errors.Is(err, context.DeadlineExceeded) && strings.Contains(msg, "lock ") && strings.Contains(msg, "waited"):
+		hint = "is the database server running? the URL comes from " + firstNonEmpty(urlSource, "--url")
+	case errors.As(err, &lockWait) && errors.Is(err, context.DeadlineExceeded):
 		hint = "another migrate run holds the migration lock: let it finish, or allow a longer --timeout"
 	case errors.Is(err, fs.ErrNotExist) && strings.Contains(msg, "sqlite"):
 		hint = "the folder of a SQLite database file must exist; check the URL or create the folder"
@@ -41,14 +51,11 @@ func (a *app) withHint(err error) string {
 		if !strings.Contains(msg, "migrate merge") {
 			hint = `or merge them first: migrate merge heads -m "merge heads"`
 		}
-	case errors.Is(err, engine.ErrInterrupted):
-		if !strings.Contains(msg, "--resume") {
-			hint = "rerun with --resume to continue the section, or fix the database by hand and run migrate stamp"
-		}
+	case errors.As(err, &interrupted):
+		hint = fmt.Sprintf("rerun with --resume to continue from statement %d, or fix the database by hand and mark it with `migrate stamp`",
+			interrupted.Done+1)
 	case errors.Is(err, engine.ErrDrift):
-		if !strings.Contains(msg, "--allow-drift") {
-			hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
-		}
+		hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
 	case errors.Is(err, engine.ErrNoRevisions):
 		hint = "the script directory is " + a.set.Dir + " (--dir, script_location): check the path, or add a revision with migrate revision -m"
 	case errors.Is(err, engine.ErrNotAtHead):

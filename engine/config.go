@@ -72,7 +72,10 @@ type Config struct {
 	// Empty means "migrate_version".
 	VersionTable string
 	// HistoryTable is the history table's name ("schema.table" allowed).
-	// Empty means "migrate_history" in the version table's schema.
+	// Empty means the version table's own history table, named by
+	// [HistoryTableFor] (migrate_version: migrate_history; app_version:
+	// app_history), in the version table's schema, so that script sets with
+	// different version tables never share a history.
 	HistoryTable string
 	// Schema, when set, runs the engine in this schema of the database
 	// (PostgreSQL): each connection the engine takes gets search_path set

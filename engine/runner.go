@@ -137,8 +137,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 
 	lctx := adapter.WithLockWait(ctx, func(holder string, waited time.Duration) {
-		e.cfg.Logger.Info().Str("table", e.table.String()).Str("holder", holder).
-			Dur("waited", waited).Msg("waiting for the migration lock")
+		// Warn, so that a run blocked by another is visible at the CLI's
+		// default level; the adapter reports every few seconds only.
+		e.cfg.Logger.Warn().Str("table", e.table.String()).Str("holder", holder).
+			Time("since", time.Now().Add(-waited)).Dur("waited", waited).Msg("waiting for the migration lock")
 	})
 	var locker adapter.Locker = e.dialect
 	if e.cfg.Locker != nil {
