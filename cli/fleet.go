@@ -127,6 +127,7 @@ type fleetSpec struct {
 	url    string // the URL it opens, kept for redaction
 	schema string // set for a schema of a shared pool
 	skip   string
+	source string // where the URL comes from: FILE:line, or --url
 }
 
 // skipSystemSchema is the reason given for a system schema in a fleet.
@@ -239,7 +240,7 @@ func (a *app) schemaSpecs(ctx context.Context, ff *fleetFlags) ([]fleetSpec, err
 			return nil, usageErrorf("schema %q is listed twice", s)
 		}
 		seen[s] = true
-		spec := fleetSpec{name: s, url: d.URL, schema: s}
+		spec := fleetSpec{name: s, url: d.URL, schema: s, source: firstNonEmpty(a.set.URLSource, "--url")}
 		if postgres.IsSystemSchema(s) {
 			spec.skip = skipSystemSchema
 		}
@@ -277,7 +278,7 @@ func readTargets(path string) ([]fleetSpec, error) {
 			return nil, fmt.Errorf("%s:%d: %s is already listed on line %d", path, n, dsn.Redact(line), prev)
 		}
 		seen[line] = n
-		spec := fleetSpec{name: dsn.Redact(line), url: line}
+		spec := fleetSpec{name: dsn.Redact(line), url: line, source: fmt.Sprintf("%s:%d", path, n)}
 		if s := urlSearchPath(line); s != "" && postgres.IsSystemSchema(s) {
 			spec.skip = skipSystemSchema
 		}

@@ -15,6 +15,12 @@ import (
 // withHint renders err with the next step the user can take, when the
 // error has an obvious one that its message does not already give.
 func (a *app) withHint(err error) string {
+	return a.withHintFrom(err, firstNonEmpty(a.set.URLSource, "--url"))
+}
+
+// withHintFrom is withHint for an error of the database whose URL came
+// from source (a flag, a variable, a targets file's FILE:line).
+func (a *app) withHintFrom(err error, source string) string {
 	msg := err.Error()
 	var hint string
 	var notFound *revgraph.NotFoundError
@@ -31,7 +37,7 @@ func (a *app) withHint(err error) string {
 	case errors.Is(err, engine.ErrOffline):
 		hint = "with --sql give the start as a range from:to, or drop --sql to read the database"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		hint = "is the database server running? the URL comes from " + firstNonEmpty(a.set.URLSource, "--url")
+		hint = "is the database server running? the URL comes from " + source
 	case errors.Is(err, context.DeadlineExceeded) && strings.Contains(msg, "lock ") && strings.Contains(msg, "waited"):
 		hint = "another migrate run holds the migration lock: let it finish, or allow a longer --timeout"
 	case errors.Is(err, fs.ErrNotExist) && strings.Contains(msg, "sqlite"):
