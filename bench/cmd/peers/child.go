@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
@@ -65,6 +66,13 @@ func (j *job) workload() *workload {
 // childMain runs the job given as JSON and prints the time the work took,
 // from opening the database to closing it.
 func childMain(spec string) error {
+	if path, ok := strings.CutPrefix(spec, "@"); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("child: %w", err)
+		}
+		spec = string(b)
+	}
 	var j job
 	if err := json.Unmarshal([]byte(spec), &j); err != nil {
 		return fmt.Errorf("child: %w", err)
