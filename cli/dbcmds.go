@@ -193,14 +193,17 @@ connection.
 
 With --targets, --schemas or --schemas-from-query, upgrade runs on a fleet:
 every database (or schema of one PostgreSQL database) concurrently, with a
-progress line on a terminal and a summary table (or --json) at the end.`,
+progress line on a terminal and a summary table (or --json, or --json-lines
+as each target finishes) at the end. System schemas are skipped. --shard I/N
+takes one share of the fleet, so N processes split it between them.`,
 		Example: `  migrate upgrade
   migrate upgrade heads
   migrate upgrade +1
   migrate upgrade --sql > upgrade.sql
   migrate upgrade --sql --dialect postgres 1a2b3c4d5e6f:head
   migrate upgrade head --targets databases.txt --concurrency 8
-  migrate upgrade head --schemas tenant_a,tenant_b --continue-on-error --json`,
+  migrate upgrade head --schemas tenant_a,tenant_b --continue-on-error --json
+  migrate upgrade head --targets tenants.txt --shard auto/4 --json-lines`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			target := "head"

@@ -61,8 +61,9 @@ func (ff *fleetFlags) fleet() bool {
 	return ff.targetsFile != "" || ff.schemas != "" || ff.schemasQuery != ""
 }
 
-// check validates the flag combination. jsonAlone names whether --json
-// also applies to a single database (current, history).
+// check validates the flag combination; sql is upgrade's --sql. Without a
+// fleet source the fleet-only flags are usage errors (--json too, except
+// for current and history, where it also applies to one database).
 func (ff *fleetFlags) check(cmd *cobra.Command, sql bool) error {
 	sources := 0
 	for _, set := range []bool{ff.targetsFile != "", ff.schemas != "", ff.schemasQuery != ""} {
