@@ -371,7 +371,14 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 			return err
 		}
 	} else if !r.c.inTx() {
-		if err := r.c.begin(); err != nil {
+		// In per-revision mode a SQL revision's BEGIN, statements and
+		// version-row change travel in one batch where the connection
+		// can batch, and its history row with the COMMIT.
+		begin := r.c.begin
+		if !perRun && r.offline == nil && b != nil && b.fn == nil {
+			begin = func() error { return r.c.beginQueued(func(err error) error { return r.fail(s, u, nil, err) }) }
+		}
+		if err := begin(); err != nil {
 			return r.fail(s, u, nil, err)
 		}
 	}
@@ -412,6 +419,18 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	for _, op := range s.Ops {
 		if err := r.versionOp(op); err != nil {
 			return r.fail(s, u, nil, err)
+		}
+	}
+	if r.c.pipe != nil {
+		// Send the batch now, so that the revision's duration is its
+		// statements' and the version rows are checked before COMMIT.
+		// Further statements every such transaction needs go through
+		// r.c.queue here, before the sync, to travel in the batch.
+		if err := r.flushRows(); err != nil {
+			return err
+		}
+		if err := r.c.sync(); err != nil {
+			return err
 		}
 	}
 	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
@@ -489,35 +508,9 @@ const historyBatch = 500
 // open transaction, before its COMMIT, so bookkeeping and revisions commit
 // together.
 func (r *runner) flush() error {
-	t := r.e.table
-	removed, added := r.rows.diff()
-	for len(removed) > 0 && len(added) > 0 {
-		from, to := removed[0], added[0]
-		n, err := r.c.Exec(r.d.UpdateHead(t), to, from)
-		if err != nil {
-			return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
-		}
-		removed, added = removed[1:], added[1:]
+	if err := r.flushRows(); err != nil {
+		return err
 	}
-	for _, from := range removed {
-		n, err := r.c.Exec(r.d.DeleteHead(t), from)
-		if err != nil {
-			return fmt.Errorf("version table %s: delete %s: %w", t, from, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
-		}
-	}
-	for _, to := range added {
-		if _, err := r.c.Exec(r.d.InsertHead(t), to); err != nil {
-			return fmt.Errorf("version table %s: insert %s: %w", t, to, err)
-		}
-	}
-	r.rows.markFlushed()
-
 	hs := r.e.history()
 	for len(r.hist) > 0 {
 		n := min(len(r.hist), historyBatch)
@@ -525,11 +518,68 @@ func (r *runner) flush() error {
 		for _, h := range r.hist[:n] {
 			args = append(args, r.historyArgs(h)...)
 		}
-		if _, err := r.c.Exec(hs.insertRows(n), args...); err != nil {
-			return fmt.Errorf("history table %s: %w", hs.t, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: hs.insertRows(n), Args: args},
+			wrap: func(err error) error { return fmt.Errorf("history table %s: %w", hs.t, err) },
+		})
+		if err != nil {
+			return err
 		}
 		r.hist = r.hist[n:]
 	}
+	return nil
+}
+
+// flushRows writes the net change of the version rows since the last
+// flush; each statement's count is checked before the transaction commits.
+func (r *runner) flushRows() error {
+	t := r.e.table
+	removed, added := r.rows.diff()
+	for len(removed) > 0 && len(added) > 0 {
+		from, to := removed[0], added[0]
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.UpdateHead(t), Args: []any{to, from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		removed, added = removed[1:], added[1:]
+	}
+	for _, from := range removed {
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.DeleteHead(t), Args: []any{from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: delete %s: %w", t, from, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, to := range added {
+		// Checked too (a failed INSERT is an error anyway), so that it
+		// runs before the COMMIT and not with it.
+		err := r.c.queue(queued{
+			stmt:  adapter.Statement{SQL: r.d.InsertHead(t), Args: []any{to}},
+			wrap:  func(err error) error { return fmt.Errorf("version table %s: insert %s: %w", t, to, err) },
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
+		}
+	}
+	r.rows.markFlushed()
 	return nil
 }
 
@@ -570,8 +620,15 @@ func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs histor
 	}
 	for i := skip; i < len(b.statements); i++ {
 		st := &b.statements[i]
-		if _, err := r.c.Exec(st.SQL); err != nil {
-			return r.fail(s, u, st, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: st.SQL},
+			wrap: func(err error) error { return r.fail(s, u, st, err) },
+			// Checked, so that it runs before the COMMIT even when it
+			// could ride with it.
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
 		}
 		if b.noTx && i+1 < len(b.statements) {
 			if _, err := r.c.Exec(hs.progress(), i+1, s.Revision.ID); err != nil {

@@ -1,0 +1,105 @@
+package engine_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/retort-sql/retort/engine"
+)
+
+// perRevision sets the per-revision transaction mode, where PostgreSQL
+// sends each revision's BEGIN, statements and version-row change in one
+// batch.
+func perRevision(c *engine.Config) { c.TxMode = engine.TxPerRevision }
+
+// TestPerRevisionFailureNamesStatement checks that a failing statement of a
+// batched revision is reported with its revision, file, line and text,
+// whichever statement of the batch it is, and that the revision is undone
+// while the ones before it stay committed with their history rows.
+func TestPerRevisionFailureNamesStatement(t *testing.T) {
+	cases := []struct {
+		name, body string
+		line       int
+		stmt       string
+	}{
+		{"first statement", "INSERT INTO no_such_table VALUES (1);\nCREATE TABLE t_c (id int PRIMARY KEY);", 6, "INSERT INTO no_such_table VALUES (1)"},
+		{"last statement", "CREATE TABLE t_c (id int PRIMARY KEY);\nCREATE TABLE t_x (id int PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);", 8, "INSERT INTO no_such_table VALUES (1)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := linear()
+			fs["0003_c.sql"] = sqlFile("c3", "b2", tc.body, "DROP TABLE t_c;")
+			eachDB(t, func(t *testing.T, db *testDB) {
+				e := open(t, db, fs, perRevision)
+				res, err := e.Upgrade(t.Context(), "head")
+				var re *engine.RevisionError
+				if !errors.As(err, &re) {
+					t.Fatalf("want RevisionError, got %v", err)
+				}
+				if re.Revision != "c3" || re.Path != "0003_c.sql" || re.Line != tc.line || re.Statement != tc.stmt {
+					t.Fatalf("error names %s %s:%d %q, want c3 0003_c.sql:%d %q (%v)", re.Revision, re.Path, re.Line, re.Statement, tc.line, tc.stmt, err)
+				}
+				if !strings.Contains(err.Error(), "no_such_table") {
+					t.Errorf("error lacks the database's message: %v", err)
+				}
+				if got := appliedIDs(res); !slices.Equal(got, []string{"a1", "b2"}) {
+					t.Errorf("applied %v, want [a1 b2]", got)
+				}
+				if got := db.versionRows(t); !slices.Equal(got, []string{"b2"}) {
+					t.Errorf("version rows %v, want [b2]", got)
+				}
+				if got := db.tables(t); contains(got, "t_c") || contains(got, "t_x") {
+					t.Errorf("failed revision left its tables: %v", got)
+				}
+				hist, err := e.AppliedHistory(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				var revs []string
+				for _, h := range hist {
+					revs = append(revs, h.Revision+" "+h.Status)
+				}
+				if !slices.Equal(revs, []string{"a1 done", "b2 done"}) {
+					t.Errorf("history %v, want a1 and b2 done", revs)
+				}
+				// The database is usable afterwards: fix nothing, go down.
+				if _, err := e.Downgrade(t.Context(), "base"); err != nil {
+					t.Fatalf("downgrade after the failure: %v", err)
+				}
+				if got := db.versionRows(t); len(got) != 0 {
+					t.Errorf("version rows after downgrade %v", got)
+				}
+			})
+		})
+	}
+}
+
+// TestPerRevisionChecksVersionRowBeforeCommit makes a revision delete the
+// version row its own bookkeeping then updates: the UPDATE finds no row,
+// and the revision must be rolled back, not committed, although its
+// statements and the UPDATE travel in one batch.
+func TestPerRevisionChecksVersionRowBeforeCommit(t *testing.T) {
+	fs := fstest.MapFS{
+		"0001_a.sql": sqlFile("a1", "", "CREATE TABLE t_a (id int PRIMARY KEY);", "DROP TABLE t_a;"),
+		"0002_b.sql": sqlFile("b2", "a1", "CREATE TABLE t_b (id int PRIMARY KEY);\nDELETE FROM migrate_version;", "DROP TABLE t_b;"),
+	}
+	eachDB(t, func(t *testing.T, db *testDB) {
+		e := open(t, db, fs, perRevision)
+		res, err := e.Upgrade(t.Context(), "head")
+		if err == nil || !strings.Contains(err.Error(), "expected to update one row from a1 to b2") {
+			t.Fatalf("want the version-row check to fail, got %v", err)
+		}
+		if got := appliedIDs(res); !slices.Equal(got, []string{"a1"}) {
+			t.Errorf("applied %v, want [a1]", got)
+		}
+		if got := db.versionRows(t); !slices.Equal(got, []string{"a1"}) {
+			t.Errorf("version rows %v, want [a1]: the failed revision committed", got)
+		}
+		if got := db.tables(t); contains(got, "t_b") {
+			t.Errorf("failed revision left t_b: %v", got)
+		}
+	})
+}
