@@ -58,7 +58,7 @@ type Result struct {
 // opens the database pool. Nothing is written to the database, and every
 // script and graph problem is reported before any connection is made.
 func Open(ctx context.Context, cfg Config) (*Engine, error) {
-	cat, err := loadCatalog(&cfg)
+	cat, err := loadCatalog(&cfg, false)
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +109,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 
 // LoadGraph loads the scripts and Go revisions named by cfg and builds the
 // revision graph, without opening any database. Commands that only read the
-// graph (heads, branches, history, show) use it.
+// graph (heads, branches, history, show) use it. It reads each script only
+// up to its first section (script.LoadHeaders): a problem inside a section
+// is reported by Open, not here.
 func LoadGraph(cfg Config) (*revgraph.Graph, error) {
-	cat, err := loadCatalog(&cfg)
+	cat, err := loadCatalog(&cfg, true)
 	if err != nil {
 		return nil, err
 	}

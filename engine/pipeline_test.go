@@ -103,3 +103,26 @@ func TestPerRevisionChecksVersionRowBeforeCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadGraphReadsHeadersOnly checks that LoadGraph builds the graph from
+// the headers alone, so that a script whose body is broken still shows in
+// heads and history, while Open, which needs the bodies, reports it.
+func TestLoadGraphReadsHeadersOnly(t *testing.T) {
+	fs := linear()
+	fs["0003_c.sql"] = sqlFile("c3", "b2", "SELECT 'unterminated;", "-")
+	g, err := engine.LoadGraph(engine.Config{URL: "sqlite::memory:", Scripts: fs})
+	if err != nil {
+		t.Fatalf("LoadGraph: %v", err)
+	}
+	if heads := g.Heads(); !slices.Equal(heads, []string{"c3"}) {
+		t.Errorf("heads %v, want [c3]", heads)
+	}
+	fs["0004_d.sql"] = &fstest.MapFile{Data: []byte("-- migrate:revision d4\n-- migrate:down_revision c3\n-- migrate:bogus\n-- migrate:upgrade\nSELECT 1;\n")}
+	if _, err := engine.LoadGraph(engine.Config{URL: "sqlite::memory:", Scripts: fs}); err == nil || !strings.Contains(err.Error(), "0004_d.sql:3") {
+		t.Errorf("a header problem must still fail LoadGraph, naming file and line: %v", err)
+	}
+	delete(fs, "0004_d.sql")
+	if _, err := engine.Open(t.Context(), engine.Config{URL: "sqlite::memory:", Scripts: fs}); err == nil || !strings.Contains(err.Error(), "0003_c.sql") {
+		t.Errorf("Open must report the broken body: %v", err)
+	}
+}

@@ -58,7 +58,9 @@ func sectionBody(s *script.Section) *body {
 }
 
 // loadCatalog reads the scripts and Go revisions of cfg and builds the graph.
-func loadCatalog(cfg *Config) (*catalog, error) {
+// With headersOnly it reads each script's header only (script.LoadHeaders):
+// enough for the graph, not for running.
+func loadCatalog(cfg *Config, headersOnly bool) (*catalog, error) {
 	fsys := cfg.Scripts
 	if fsys == nil {
 		fsys = os.DirFS("migrations")
@@ -70,7 +72,11 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 	var files []*script.File
 	if cfg.Scripts != nil || len(cfg.GoRevisions) == 0 || dirExists(fsys, dir) {
 		var err error
-		files, err = script.Load(fsys, dir)
+		load := script.Load
+		if headersOnly {
+			load = script.LoadHeaders
+		}
+		files, err = load(fsys, dir)
 		if err != nil {
 			return nil, err
 		}

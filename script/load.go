@@ -23,6 +23,20 @@ import (
 // [fs.ErrNotExist]. Duplicate revision ids across files are not checked
 // here: the revision graph reports them, naming both files.
 func Load(fsys fs.FS, dir string) ([]*File, error) {
+	return load(fsys, dir, readFile)
+}
+
+// readFile reads and parses one whole script.
+func readFile(fsys fs.FS, p string) (*File, error) {
+	data, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
+	}
+	return Parse(p, data)
+}
+
+// load is Load with the function that reads and parses one file.
+func load(fsys fs.FS, dir string, read func(fs.FS, string) (*File, error)) ([]*File, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -64,7 +78,7 @@ func Load(fsys fs.FS, dir string) ([]*File, error) {
 	}
 	slices.Sort(paths)
 
-	parsed := readAll(fsys, paths)
+	parsed := readAll(fsys, paths, read)
 	files := make([]*File, 0, len(paths))
 	for _, r := range parsed {
 		if r.err != nil {
@@ -91,16 +105,10 @@ const loadWorkers = 8
 
 // readAll reads and parses every path, in parallel for large directories,
 // and returns the outcomes in the order of paths.
-func readAll(fsys fs.FS, paths []string) []parsedFile {
+func readAll(fsys fs.FS, paths []string, read func(fs.FS, string) (*File, error)) []parsedFile {
 	out := make([]parsedFile, len(paths))
 	one := func(i int) {
-		p := paths[i]
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			out[i].err = &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
-			return
-		}
-		out[i].file, out[i].err = Parse(p, data)
+		out[i].file, out[i].err = read(fsys, paths[i])
 	}
 	workers := min(loadWorkers, runtime.GOMAXPROCS(0)*4, len(paths)/64)
 	if workers <= 1 {
