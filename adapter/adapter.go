@@ -174,10 +174,27 @@ type Locker interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
-// ErrLockLost is wrapped by the error of an unlock (or a run) whose
-// migration lock ended while it was held, such as a lease that expired or
-// was taken over: another run may have overlapped this one.
+// ErrLockLost is wrapped by the error of a run whose migration lock ended
+// while it ran (a lease that expired or was taken over): the transaction in
+// which that was found was rolled back and nothing more is committed.
 var ErrLockLost = errors.New("migration lock lost")
+
+// Fence checks, inside the transaction q, that the lock it belongs to is
+// still held, and keeps it held until that transaction ends. A caller
+// commits a transaction that writes version rows only after its Fence
+// succeeded in that same transaction; an error wraps [ErrLockLost] when the
+// lock is gone, and the caller then rolls back.
+type Fence func(ctx context.Context, q Querier) error
+
+// FencingLocker is a [Locker] whose hold can end while its holder still
+// runs: a lease that expires when its holder stalls longer than the lease.
+// LockFenced is Lock that also returns the [Fence] of the acquisition, valid
+// until unlock is called. Locks that end only with their session (advisory
+// locks, lock files) need no fence: the transaction ends with the session.
+type FencingLocker interface {
+	Locker
+	LockFenced(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, fence Fence, err error)
+}
 
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
@@ -214,4 +231,29 @@ func WithLockWait(ctx context.Context, fn LockWaitFunc) context.Context {
 func LockWaitFromContext(ctx context.Context) LockWaitFunc {
 	fn, _ := ctx.Value(lockWaitKey{}).(LockWaitFunc)
 	return fn
+}
+
+// SchemaScoper is implemented by dialects whose connections can be pointed
+// at one schema for unqualified names (PostgreSQL's search_path). Schema
+// fleets, where many schemas of one database share a pool, need it: the
+// engine runs [SchemaScoper.UseSchema] on each connection it takes for a
+// schema target and [SchemaScoper.ResetSchema] before giving it back.
+type SchemaScoper interface {
+	// UseSchema returns the statement that makes schema the connection's
+	// schema for unqualified names, the ones CREATE uses included.
+	UseSchema(schema string) string
+	// ResetSchema returns the statement that restores the connection's
+	// own default.
+	ResetSchema() string
+	// SystemSchema reports whether schema belongs to the database itself;
+	// a migration never runs in one.
+	SystemSchema(schema string) bool
+}
+
+// MultiStatementExecer is implemented by dialects whose connections run
+// several statements, separated by semicolons, in one Exec without
+// arguments (PostgreSQL's simple query protocol, sqlite3_exec). The engine
+// then sends its setup statements in one round trip.
+type MultiStatementExecer interface {
+	MultiStatementExec() bool
 }

@@ -4,28 +4,43 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/revgraph"
 )
 
 func (a *app) currentCmd() *cobra.Command {
 	var verbose, asJSON bool
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "current",
 		Short: "Show the database's current revisions",
 		Long: `current prints the revisions the database is at: the rows of the
 version table plus every revision they imply through depends_on. It never
 creates or changes anything, not even the version table. An empty database
-prints nothing.`,
+prints nothing.
+
+With --targets, --schemas or --schemas-from-query it reads every target of
+the fleet (--shard: one share of it), --concurrency at a time, and prints one
+line per target (or --json, --json-lines).`,
 		Example: `  migrate current
   migrate --url postgres://app@localhost:5432/app current -v
-  migrate current --json`,
+  migrate current --json
+  migrate current --schemas-from-query "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant%'" --json-lines`,
 		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			if err := ff.check(cmd, false); err != nil {
+				return err
+			}
+			if ff.fleet() {
+				if verbose {
+					return usageErrorf("-v shows one database; it does not apply to --targets or --schemas")
+				}
+				return a.currentFleet(ctx, cmd, &ff)
+			}
 			e, err := a.openEngine(ctx)
 			if err != nil {
 				return err
@@ -61,19 +76,33 @@ prints nothing.`,
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show the database URL and each revision in full")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array")
+	ff.add(cmd, "read", &asJSON)
 	return cmd
 }
 
 func (a *app) checkCmd() *cobra.Command {
-	return &cobra.Command{
+	var ff fleetFlags
+	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Fail unless the database is at the heads",
 		Long: `check exits 0 when the database is at the heads of the revision graph,
 and 1, saying what is pending, when upgrades remain. It changes nothing;
-use it in deployment pipelines and readiness probes.`,
-		Example: `  migrate check && echo "schema up to date"`,
-		Args:    cobra.NoArgs,
+use it in deployment pipelines and readiness probes.
+
+With --targets, --schemas or --schemas-from-query it checks every target of
+the fleet (--shard: one share of it), --concurrency at a time, prints one
+line per target (or --json, --json-lines) and exits 1 naming the targets
+that are behind or failed.`,
+		Example: `  migrate check && echo "schema up to date"
+  migrate check --targets databases.txt --json`,
+		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			if err := ff.check(cmd, false); err != nil {
+				return err
+			}
+			if ff.fleet() {
+				return a.checkFleet(ctx, cmd, &ff)
+			}
 			e, err := a.openEngine(ctx)
 			if err != nil {
 				return err
@@ -86,6 +115,8 @@ use it in deployment pipelines and readiness probes.`,
 			return nil
 		}),
 	}
+	ff.add(cmd, "check", nil)
+	return cmd
 }
 
 // runFlags are the flags of upgrade, downgrade and stamp.
@@ -118,7 +149,11 @@ func (rf *runFlags) check(target string) error {
 	if rf.sql && (rf.resume || rf.allowDrift) {
 		return usageErrorf("--resume and --allow-drift read the database; they do not apply with --sql")
 	}
-	if !rf.sql && strings.Contains(target, ":") {
+	t, err := revgraph.ParseTarget(target)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if !rf.sql && t.IsRange() {
 		return usageErrorf("range target %q needs --sql (ranges are for offline SQL and history)", target)
 	}
 	return nil
@@ -174,7 +209,7 @@ progress line on a terminal and a summary table (or --json) at the end.`,
 			if err := rf.check(target); err != nil {
 				return err
 			}
-			if err := ff.check(cmd, &rf); err != nil {
+			if err := ff.check(cmd, rf.sql); err != nil {
 				return err
 			}
 			if ff.fleet() {
@@ -190,7 +225,7 @@ progress line on a terminal and a summary table (or --json) at the end.`,
 	rf.addOffline(cmd)
 	rf.addResume(cmd)
 	cmd.Flags().BoolVar(&rf.allowDrift, "allow-drift", false, "run although applied revisions were edited or removed from the scripts")
-	ff.add(cmd)
+	ff.add(cmd, "upgrade", nil)
 	return cmd
 }
 
@@ -233,26 +268,36 @@ func (a *app) stampCmd() *cobra.Command {
 	var purge bool
 	var rf runFlags
 	cmd := &cobra.Command{
-		Use:   "stamp TARGET",
+		Use:   "stamp TARGET...",
 		Short: "Set the version table to a target without running any revision",
 		Long: `stamp rewrites the version table so that the database is recorded
-at TARGET, running no revision. Stamping a revision that depends on another
-branch replaces that branch's row too. With --purge every row is deleted
-first, which also repairs a table naming revisions that no longer exist.
-Stamping also marks an interrupted transaction=false section as dealt with.
+at TARGET, running no revision. Several targets (stamp a1 b2) stamp each
+of them, as Alembic does: one row per branch. Stamping a revision that
+depends on another branch replaces that branch's row too. With --purge every
+row is deleted first, which also repairs a table naming revisions that no
+longer exist. Stamping also marks an interrupted transaction=false section
+as dealt with.
 
 With --sql the version-table statements are printed to stdout instead, from
 base or from the start of a range (ae1027a6acf0:head).`,
 		Example: `  migrate stamp head
   migrate stamp --purge ae1027a6acf0
+  migrate stamp 3c4d5e6f7a8b 6f1a2b3c4d5e
   migrate stamp base
   migrate stamp --sql --dialect postgres head`,
-		Args: exactArgs(1, "TARGET"),
-		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if err := rf.check(args[0]); err != nil {
-				return err
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("stamp takes TARGET... (got 0 arguments)")
 			}
-			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Stamp(ctx, args[0], purge) })
+			return nil
+		},
+		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			for _, t := range args {
+				if err := rf.check(t); err != nil {
+					return err
+				}
+			}
+			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.StampAll(ctx, args, purge) })
 			if res != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
 			}

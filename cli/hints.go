@@ -48,6 +48,8 @@ func (a *app) withHint(err error) string {
 		if !strings.Contains(msg, "--allow-drift") {
 			hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
 		}
+	case errors.Is(err, engine.ErrNoRevisions):
+		hint = "the script directory is " + a.set.Dir + " (--dir, script_location): check the path, or add a revision with migrate revision -m"
 	case errors.Is(err, engine.ErrNotAtHead):
 		hint = "run migrate upgrade to apply them"
 	case errors.Is(err, revgraph.ErrAmbiguous):

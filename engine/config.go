@@ -72,6 +72,14 @@ type Config struct {
 	// HistoryTable is the history table's name ("schema.table" allowed).
 	// Empty means "migrate_history" in the version table's schema.
 	HistoryTable string
+	// Schema, when set, runs the engine in this schema of the database
+	// (PostgreSQL): each connection the engine takes gets search_path set
+	// to it, and reset before it goes back to the pool, so the scripts'
+	// unqualified names land in it, and an unqualified VersionTable or
+	// HistoryTable lives in it. This is how the schemas of one database
+	// share one Pool in a fleet. A system schema (pg_catalog, …) is refused
+	// with [ErrSystemSchema]; Schema does not combine with Conn.
+	Schema string
 	// AllowDrift lets Upgrade run although applied revisions were edited or
 	// removed from the scripts (see DriftError).
 	AllowDrift bool

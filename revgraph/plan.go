@@ -515,6 +515,14 @@ func (g *Graph) runSteps(current []string, order []int32, up bool) (*Plan, error
 // and replaced (Plan.Purge is set: the table is emptied first). Each step's
 // Revision is the revision stamped (for a stamp to base, the row removed).
 func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error) {
+	return g.StampAll(current, []string{target}, purge)
+}
+
+// StampAll is Stamp to several targets at once (`stamp a b`), as Alembic
+// accepts: each target is resolved and stamped in turn, and base among
+// others adds nothing.
+func (g *Graph) StampAll(current, targets []string, purge bool) (*Plan, error) {
+	target := strings.Join(targets, " ")
 	heads := current
 	if purge {
 		heads = nil
@@ -529,8 +537,11 @@ func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error
 		}
 	}
 	var filtered []rv
-	if target != "" {
-		fh, err := g.filterForLineage(headRevs, target, true)
+	for _, tg := range targets {
+		if tg == "" {
+			continue
+		}
+		fh, err := g.filterForLineage(headRevs, tg, true)
 		if err != nil {
 			return nil, err
 		}
@@ -540,12 +551,16 @@ func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error
 			}
 		}
 	}
-	if target == "" {
-		target = "base"
+	if len(targets) == 0 || len(targets) == 1 && targets[0] == "" {
+		targets, target = []string{"base"}, "base"
 	}
-	dests, err := g.getRevisions(target)
-	if err != nil {
-		return nil, err
+	var dests []rv
+	for _, tg := range targets {
+		xs, err := g.getRevisions(tg)
+		if err != nil {
+			return nil, err
+		}
+		dests = append(dests, xs...)
 	}
 	if len(dests) == 0 {
 		dests = []rv{rvNone}

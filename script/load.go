@@ -3,10 +3,7 @@ package script
 import (
 	"errors"
 	"io/fs"
-	"path"
 	"runtime"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -16,23 +13,32 @@ import (
 // the root.
 //
 // Files and folders whose names start with "." are skipped (editor lock
-// files, .git), as are files whose names do not end in ".sql". The files
+// files, .git), as are files whose names do not end in ".sql". Symbolic
+// links to files and folders are followed (a Kubernetes ConfigMap volume
+// links each file to ..data/<name>), a link loop is an error, and a file
+// reachable by several paths is loaded once. A *.sql entry that cannot be
+// read (a broken link, a special file) is an error naming its path. The files
 // are returned sorted by Path, which is the path within fsys ("dir/a.sql",
 // not "a.sql"). All problems are reported, joined with errors.Join; a
 // directory that does not exist is an [*Error] that wraps
 // [fs.ErrNotExist]. Duplicate revision ids across files are not checked
 // here: the revision graph reports them, naming both files.
 func Load(fsys fs.FS, dir string) ([]*File, error) {
-	return load(fsys, dir, readFile)
+	return LoadSyntax(fsys, dir, SyntaxStandard)
+}
+
+// LoadSyntax is [Load] with the statements split by syn's rules.
+func LoadSyntax(fsys fs.FS, dir string, syn Syntax) ([]*File, error) {
+	return load(fsys, dir, func(fsys fs.FS, p string) (*File, error) { return readFile(fsys, p, syn) })
 }
 
 // readFile reads and parses one whole script.
-func readFile(fsys fs.FS, p string) (*File, error) {
+func readFile(fsys fs.FS, p string, syn Syntax) (*File, error) {
 	data, err := fs.ReadFile(fsys, p)
 	if err != nil {
 		return nil, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
 	}
-	return Parse(p, data)
+	return ParseSyntax(p, data, syn)
 }
 
 // load is Load with the function that reads and parses one file.
@@ -51,32 +57,7 @@ func load(fsys fs.FS, dir string, read func(fs.FS, string) (*File, error)) ([]*F
 		return nil, &Error{Path: dir, Msg: "script directory is not a directory", Err: fs.ErrInvalid}
 	}
 
-	var paths []string
-	var errs []error
-	walkErr := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err})
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		if p != dir && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() && path.Ext(name) == ".sql" {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	if walkErr != nil {
-		errs = append(errs, &Error{Path: dir, Msg: "cannot read script directory: " + walkErr.Error(), Err: walkErr})
-	}
-	slices.Sort(paths)
+	paths, errs := collectScripts(fsys, dir)
 
 	parsed := readAll(fsys, paths, read)
 	files := make([]*File, 0, len(paths))
