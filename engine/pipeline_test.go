@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 )
 
@@ -124,5 +127,44 @@ func TestLoadGraphReadsHeadersOnly(t *testing.T) {
 	delete(fs, "0004_d.sql")
 	if _, err := engine.Open(t.Context(), engine.Config{URL: "sqlite::memory:", Scripts: fs}); err == nil || !strings.Contains(err.Error(), "0003_c.sql") {
 		t.Errorf("Open must report the broken body: %v", err)
+	}
+}
+
+// TestPerRevisionFenceInBatch runs SQL revisions in per-revision mode under
+// a lease lock, whose fencing check joins each revision's batch. A revision
+// that hands the lease to another holder (as a stall longer than the lease
+// would) must fail its check and roll back, named in a CommitError, while
+// the revisions before it stay committed.
+func TestPerRevisionFenceInBatch(t *testing.T) {
+	db := postgresDB(t)
+	p, err := postgres.Open(t.Context(), db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	l := postgres.NewLeaseLocker(p, postgres.LeaseOptions{Lease: 10 * time.Second})
+	fs := fstest.MapFS{
+		"1.sql": sqlFile("f1", "", "CREATE TABLE t_f1 (id int);", "DROP TABLE t_f1;"),
+		"2.sql": sqlFile("f2", "f1", "CREATE TABLE t_f2 (id int);\nUPDATE migrate_version_lock SET holder = 'thief', token = 'thief';", "DROP TABLE t_f2;"),
+		"3.sql": sqlFile("f3", "f2", "CREATE TABLE t_f3 (id int);", "DROP TABLE t_f3;"),
+	}
+	e := open(t, db, fs, perRevision, func(c *engine.Config) { c.Locker = l })
+	// A fenced run that keeps the lease goes through.
+	if _, err := e.Upgrade(t.Context(), "f1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Upgrade(t.Context(), "head")
+	if !errors.Is(err, adapter.ErrLockLost) {
+		t.Fatalf("got %v, want adapter.ErrLockLost", err)
+	}
+	ce, ok := errors.AsType[*engine.CommitError](err)
+	if !ok || len(ce.Revisions) != 1 || ce.Revisions[0].Revision != "f2" {
+		t.Fatalf("error %v does not name f2's transaction", err)
+	}
+	if got := db.versionRows(t); !slices.Equal(got, []string{"f1"}) {
+		t.Errorf("version rows %v, want [f1]", got)
+	}
+	if got := db.tables(t); contains(got, "t_f2") || contains(got, "t_f3") {
+		t.Errorf("the fenced-out revision committed: %v", got)
 	}
 }

@@ -29,9 +29,11 @@ func (c *conn) BeginBatch(ctx context.Context, stmts []adapter.Statement) (adapt
 		first = 1
 	}
 	for _, s := range stmts {
-		vals, err := textParams(s.Args)
-		if err != nil {
-			return nil, nil, false, err
+		vals, ok := textParams(s.Args)
+		if !ok {
+			// A value only pgx's own encoding knows: nothing was sent, the
+			// caller runs the statements one at a time.
+			return nil, nil, false, nil
 		}
 		b.ExecParams(s.SQL, vals, nil, nil, nil)
 	}
@@ -69,33 +71,34 @@ func (c *conn) BeginBatch(ctx context.Context, stmts []adapter.Statement) (adapt
 // caller's ctx is done.
 const rollbackTimeout = 10 * time.Second
 
-// textParams renders the values of a batch statement in text format; the
-// server infers their types from the statement.
-func textParams(args []any) ([][]byte, error) {
+// textParams renders the values of a batch statement in text format (the
+// server infers their types from the statement); ok is false for a type it
+// does not know.
+func textParams(args []any) (out [][]byte, ok bool) {
 	if len(args) == 0 {
-		return nil, nil
+		return nil, true
 	}
-	out := make([][]byte, len(args))
+	out = make([][]byte, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case nil:
 		case string:
 			out[i] = []byte(v)
-		case []byte:
-			out[i] = v
 		case int:
 			out[i] = strconv.AppendInt(nil, int64(v), 10)
 		case int32:
 			out[i] = strconv.AppendInt(nil, int64(v), 10)
 		case int64:
 			out[i] = strconv.AppendInt(nil, v, 10)
+		case float64:
+			out[i] = strconv.AppendFloat(nil, v, 'g', -1, 64)
 		case bool:
 			out[i] = strconv.AppendBool(nil, v)
 		default:
-			return nil, fmt.Errorf("postgres: batch parameter %d: unsupported type %T", i+1, a)
+			return nil, false
 		}
 	}
-	return out, nil
+	return out, true
 }
 
 // batchTx is the transaction a batch began: its BEGIN went through pgconn,
@@ -134,17 +137,16 @@ func (t *batchTx) CommitBatch(ctx context.Context, stmts []adapter.Statement) er
 	if t.done {
 		return pgx.ErrTxClosed
 	}
-	t.done = true
 	var b pgconn.Batch
 	for _, s := range stmts {
-		vals, err := textParams(s.Args)
-		if err != nil {
-			t.rollback(ctx)
-			return &adapter.BatchError{Index: -1, Err: err}
+		vals, ok := textParams(s.Args)
+		if !ok {
+			return t.commitOneByOne(ctx, stmts)
 		}
 		b.ExecParams(s.SQL, vals, nil, nil, nil)
 	}
 	b.ExecParams("COMMIT", nil, nil, nil, nil)
+	t.done = true
 	results, err := t.c.raw.PgConn().ExecBatch(ctx, &b).ReadAll()
 	if err != nil {
 		err = t.c.wrapErr(ctx, err)
@@ -158,6 +160,24 @@ func (t *batchTx) CommitBatch(ctx context.Context, stmts []adapter.Statement) er
 	}
 	if tag := results[len(results)-1].CommandTag; tag.String() == "ROLLBACK" {
 		return &adapter.BatchError{Index: len(stmts), Err: pgx.ErrTxCommitRollback}
+	}
+	return nil
+}
+
+// commitOneByOne is CommitBatch for statements whose values only pgx's own
+// encoding knows: one statement at a time, then COMMIT.
+func (t *batchTx) commitOneByOne(ctx context.Context, stmts []adapter.Statement) error {
+	for i, s := range stmts {
+		if _, err := t.c.Exec(ctx, s.SQL, s.Args...); err != nil {
+			t.done = true
+			if rerr := t.rollback(ctx); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+			}
+			return &adapter.BatchError{Index: i, Err: err}
+		}
+	}
+	if err := t.Commit(ctx); err != nil {
+		return &adapter.BatchError{Index: len(stmts), Err: err}
 	}
 	return nil
 }

@@ -65,6 +65,14 @@ func TestBeginBatch(t *testing.T) {
 	if n := count(t, c, "SELECT count(*) FROM bt WHERE v = 'a''quote' OR id = 3"); n != 2 {
 		t.Fatalf("%d rows committed, want 2", n)
 	}
+	// A value the text encoding does not know is left to the caller,
+	// with nothing sent.
+	if tx, _, ok, err := b.BeginBatch(t.Context(), []adapter.Statement{{SQL: "INSERT INTO bt VALUES (9, $1, 0, false)", Args: []any{[]byte("x")}}}); ok || err != nil || tx != nil {
+		t.Fatalf("BeginBatch with a []byte: ok %v, %v", ok, err)
+	}
+	if n := count(t, c, "SELECT count(*) FROM bt"); n != 3 {
+		t.Fatalf("%d rows, want 3", n)
+	}
 }
 
 // TestBeginBatchFailure names the failing statement, runs none after it and
