@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -351,7 +352,7 @@ func (e *Engine) Check(ctx context.Context) error {
 	return &NotAtHeadError{Current: cur, Pending: pending}
 }
 
-var identPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // ParseTableName parses a table name, "name" or "schema.name", falling back
 // to def when name is empty. Each part must be a plain identifier (letters,
@@ -367,7 +368,7 @@ func ParseTableName(name, def string) (adapter.Ident, error) {
 		schema, table = "", name
 	}
 	for _, p := range []string{schema, table} {
-		if (p != "" || p == table) && !identPart.MatchString(p) {
+		if (p != "" || p == table) && !identPart().MatchString(p) {
 			return adapter.Ident{}, fmt.Errorf("invalid table name %q: use letters, digits and _ (optionally schema.table)", name)
 		}
 	}

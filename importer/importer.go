@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
@@ -135,11 +136,11 @@ func oneLine(s string) string {
 	return strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
 }
 
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+var nonSlug = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9]+`) })
 
 // slug turns a message into a file-name part.
 func slug(s string) string {
-	s = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	s = strings.Trim(nonSlug().ReplaceAllString(strings.ToLower(s), "_"), "_")
 	if len(s) > 40 {
 		s = strings.TrimRight(s[:40], "_")
 	}
