@@ -156,7 +156,9 @@ func syntaxOf(cfg *Config) script.Syntax {
 
 // loadCatalog reads the scripts and Go revisions of cfg and builds the graph.
 // Statements are split by the syntax of cfg's database (see syntaxOf).
-func loadCatalog(cfg *Config) (*catalog, error) {
+// With headersOnly it reads each script's header only (script.LoadHeaders):
+// enough for the graph, not for running.
+func loadCatalog(cfg *Config, headersOnly bool) (*catalog, error) {
 	fsys := cfg.Scripts
 	if fsys == nil {
 		fsys = os.DirFS("migrations")
@@ -168,7 +170,11 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 	var files []*script.File
 	if cfg.Scripts != nil || len(cfg.GoRevisions) == 0 || dirExists(fsys, dir) {
 		var err error
-		files, err = script.LoadSyntax(fsys, dir, syntaxOf(cfg))
+		if headersOnly {
+			files, err = script.LoadHeaders(fsys, dir)
+		} else {
+			files, err = script.LoadSyntax(fsys, dir, syntaxOf(cfg))
+		}
 		if err != nil {
 			return nil, nameScriptDir(err, cfg, dir)
 		}
