@@ -287,8 +287,6 @@ type runner struct {
 	// fence, when the lock can be lost while held (a lease), checks it
 	// inside a transaction; see fenceTx.
 	fence adapter.Fence
-	// fenced: the open transaction was fenced in its batch (syncFenced).
-	fenced bool
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
@@ -785,9 +783,7 @@ func (r *runner) versionOp(op revgraph.VersionOp) error {
 // A transaction that does not commit is reported as a *CommitError naming
 // its revisions.
 func (r *runner) commit() error {
-	fenced := r.fenced
-	r.fenced = false
-	if r.c.inTx() && !fenced {
+	if r.c.inTx() {
 		if err := r.fenceTx(); err != nil {
 			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 		}
@@ -809,71 +805,14 @@ func (r *runner) commit() error {
 }
 
 // syncFenced sends the batch a pipelined revision gathered (BEGIN, its
-// statements, its version-row change) with the lock's fencing check as
-// the batch's last statement, so that the check costs no round trip of
-// its own; commit then does not fence that transaction again. A fence that
-// checks on a connection of its own runs again after the batch, as the
-// rule of fenceTx wants. step is the revision, for a CommitError.
-func (r *runner) syncFenced(step Applied) error {
-	if r.fence == nil || r.offline != nil {
-		return r.c.sync()
-	}
-	fail := func(err error) error {
-		return &CommitError{Revisions: append(slices.Clone(r.pending), step), Err: err}
-	}
-	bq := &batchQuerier{c: r.c}
-	err := r.fence(r.c.ctx, bq)
-	switch {
-	case bq.prior != nil:
-		// A statement before the check failed: that is the error.
-		return bq.prior
-	case err != nil:
-		return fail(err)
-	case !bq.used:
-		if err := r.c.sync(); err != nil {
-			return err
-		}
-		if err := r.fenceTx(); err != nil {
-			return fail(err)
-		}
-	}
-	r.fenced = true
-	return nil
-}
-
-// batchQuerier is the Querier a fence runs on in a pipelined revision: its
-// first Exec joins the gathered batch as the last statement and sends it.
-type batchQuerier struct {
-	c     *syncConn
-	used  bool
-	prior error // the error of a statement queued before the fence's
-}
-
-func (b *batchQuerier) Exec(_ context.Context, sql string, args ...any) (int64, error) {
-	b.used = true
-	if b.c.pipe == nil {
-		return b.c.Exec(sql, args...)
-	}
-	var n int64
-	var own error
-	b.c.pipe.stmts = append(b.c.pipe.stmts, queued{
-		stmt:  adapter.Statement{SQL: sql, Args: args},
-		check: func(x int64) error { n = x; return nil },
-		wrap:  func(err error) error { own = err; return err },
-	})
-	if err := b.c.sync(); err != nil {
-		if own != nil {
-			return 0, own
-		}
-		b.prior = err
-		return 0, err
-	}
-	return n, nil
-}
-
-func (b *batchQuerier) Query(_ context.Context, sql string, args ...any) (adapter.Rows, error) {
-	b.used = true
-	return b.c.Query(sql, args...)
+// statements, its version-row change). The lock's fencing check does not
+// join that batch: the server would run it, and take the lease row's lock,
+// while the client may already be frozen (a stalled process), and that row
+// lock would then block the run that takes the lease over until the frozen
+// transaction ends. commit fences the transaction instead, right before
+// its COMMIT, when the client is known to be alive.
+func (r *runner) syncFenced(Applied) error {
+	return r.c.sync()
 }
 
 // fenceTx is the fencing hook: it must run inside every transaction that
