@@ -16,6 +16,13 @@ var (
 	ErrIrreversible = errors.New("revision is irreversible")
 	// ErrNotAtHead is returned by Check when upgrades are pending.
 	ErrNotAtHead = errors.New("database is not at head")
+	// ErrNoRevisions is wrapped by Open's error when the script folder is
+	// missing or holds no revision, no Go revision is given, and
+	// Config.AllowEmptyScripts is not set.
+	ErrNoRevisions = errors.New("no revisions")
+	// ErrConfig is wrapped by Open's error for a Config whose fields
+	// conflict (Pool and Conn both set; Dialect outside offline mode).
+	ErrConfig = errors.New("invalid engine configuration")
 	// ErrClosed is returned by an Engine method called after Close.
 	ErrClosed = errors.New("engine closed")
 	// ErrNoTxInSharedTx is wrapped when a revision's section needs to run

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
@@ -67,13 +68,24 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 	if dir == "" {
 		dir = "."
 	}
+	shown := dir // the folder as the user knows it
+	if cfg.Scripts == nil {
+		shown = path.Join("migrations", dir)
+	}
 	var files []*script.File
-	if cfg.Scripts != nil || len(cfg.GoRevisions) == 0 || dirExists(fsys, dir) {
+	missing := !dirExists(fsys, dir)
+	if !(missing && (cfg.AllowEmptyScripts || len(cfg.GoRevisions) > 0 && cfg.Scripts == nil)) {
 		var err error
 		files, err = script.Load(fsys, dir)
 		if err != nil {
+			if missing {
+				return nil, fmt.Errorf("script directory %s: %w: %w", shown, fs.ErrNotExist, ErrNoRevisions)
+			}
 			return nil, err
 		}
+	}
+	if len(files) == 0 && len(cfg.GoRevisions) == 0 && !cfg.AllowEmptyScripts {
+		return nil, fmt.Errorf("script directory %s holds no revision: %w", shown, ErrNoRevisions)
 	}
 	revs := make([]revgraph.Revision, 0, len(files)+len(cfg.GoRevisions))
 	units := make(map[string]*unit, cap(revs))
