@@ -176,8 +176,27 @@ type Locker interface {
 
 // ErrLockLost is wrapped by the error of an unlock (or a run) whose
 // migration lock ended while it was held, such as a lease that expired or
-// was taken over: another run may have overlapped this one.
+// was taken over: another run may have overlapped this one. A run that
+// finds it lost in a transaction's [Fence] rolls that transaction back and
+// commits nothing more.
 var ErrLockLost = errors.New("migration lock lost")
+
+// Fence checks, inside the transaction q, that the lock it belongs to is
+// still held, and keeps it held until that transaction ends. A caller
+// commits a transaction that writes version rows only after its Fence
+// succeeded in that same transaction; an error wraps [ErrLockLost] when the
+// lock is gone, and the caller then rolls back.
+type Fence func(ctx context.Context, q Querier) error
+
+// FencingLocker is a [Locker] whose hold can end while its holder still
+// runs: a lease that expires when its holder stalls longer than the lease.
+// LockFenced is Lock that also returns the [Fence] of the acquisition, valid
+// until unlock is called. Locks that end only with their session (advisory
+// locks, lock files) need no fence: the transaction ends with the session.
+type FencingLocker interface {
+	Locker
+	LockFenced(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, fence Fence, err error)
+}
 
 // LockWaitError reports that the migration lock was not obtained before
 // the caller's context ended: another run held it all along. Err is
@@ -208,16 +227,24 @@ func (e *LockWaitError) Unwrap() error { return e.Err }
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 
-// ConnBrokenError reports that a statement was interrupted in a way that
-// left the connection unusable (pgx closes a connection whose statement was
-// cancelled). The connection has been, or will be on Release, destroyed; for
-// a caller's shared connection this tells the caller it must not reuse it.
+// ConnBrokenError reports that a connection became unusable during a
+// statement: either the statement was interrupted (pgx closes a connection
+// whose statement was cancelled) or the database server closed the
+// connection (a restart, a killed session, a network failure). The
+// connection has been, or will be on Release, destroyed; for a caller's
+// shared connection this tells the caller it must not reuse it.
 type ConnBrokenError struct {
-	Err error
+	// Interrupted says the caller's context ended the statement; false
+	// means the server or the network ended the connection.
+	Interrupted bool
+	Err         error
 }
 
 func (e *ConnBrokenError) Error() string {
-	return "connection closed after interrupted statement: " + e.Err.Error()
+	if e.Interrupted {
+		return "connection closed after interrupted statement: " + e.Err.Error()
+	}
+	return "the database server closed the connection: " + e.Err.Error()
 }
 
 func (e *ConnBrokenError) Unwrap() error { return e.Err }
@@ -240,4 +267,29 @@ func WithLockWait(ctx context.Context, fn LockWaitFunc) context.Context {
 func LockWaitFromContext(ctx context.Context) LockWaitFunc {
 	fn, _ := ctx.Value(lockWaitKey{}).(LockWaitFunc)
 	return fn
+}
+
+// SchemaScoper is implemented by dialects whose connections can be pointed
+// at one schema for unqualified names (PostgreSQL's search_path). Schema
+// fleets, where many schemas of one database share a pool, need it: the
+// engine runs [SchemaScoper.UseSchema] on each connection it takes for a
+// schema target and [SchemaScoper.ResetSchema] before giving it back.
+type SchemaScoper interface {
+	// UseSchema returns the statement that makes schema the connection's
+	// schema for unqualified names, the ones CREATE uses included.
+	UseSchema(schema string) string
+	// ResetSchema returns the statement that restores the connection's
+	// own default.
+	ResetSchema() string
+	// SystemSchema reports whether schema belongs to the database itself;
+	// a migration never runs in one.
+	SystemSchema(schema string) bool
+}
+
+// MultiStatementExecer is implemented by dialects whose connections run
+// several statements, separated by semicolons, in one Exec without
+// arguments (PostgreSQL's simple query protocol, sqlite3_exec). The engine
+// then sends its setup statements in one round trip.
+type MultiStatementExecer interface {
+	MultiStatementExec() bool
 }

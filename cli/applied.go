@@ -26,6 +26,12 @@ type appliedJSON struct {
 	Total       int       `json:"statements_total"`
 }
 
+func toAppliedJSON(h engine.HistoryEntry) appliedJSON {
+	return appliedJSON{StartedAt: h.StartedAt.UTC(), Direction: h.Direction, Revision: h.Revision,
+		Status: h.Status, DurationMS: h.Duration.Milliseconds(), DBUser: h.DBUser, Host: h.Host,
+		Application: h.Application, Tool: h.Tool, Checksum: h.Checksum, Done: h.Done, Total: h.Total}
+}
+
 // checksumPrefix is how much of a checksum the table shows.
 const checksumPrefix = 12
 
@@ -43,9 +49,7 @@ func (a *app) appliedHistory(ctx context.Context, out io.Writer, asJSON bool) er
 	if asJSON {
 		rows := make([]appliedJSON, len(hist))
 		for i, h := range hist {
-			rows[i] = appliedJSON{StartedAt: h.StartedAt.UTC(), Direction: h.Direction, Revision: h.Revision,
-				Status: h.Status, DurationMS: h.Duration.Milliseconds(), DBUser: h.DBUser, Host: h.Host,
-				Application: h.Application, Tool: h.Tool, Checksum: h.Checksum, Done: h.Done, Total: h.Total}
+			rows[i] = toAppliedJSON(h)
 		}
 		return writeJSON(out, rows)
 	}

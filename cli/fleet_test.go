@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -234,7 +235,7 @@ func TestFleetUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"two sources", pg, []string{"upgrade", "--targets", "t.txt", "--schemas", "a"}, cli.ExitUsage, "exclude each other"},
-		{"json alone", nil, []string{"upgrade", "--json"}, cli.ExitUsage, "--json applies only with --targets"},
+		{"json with sql", nil, []string{"upgrade", "--json", "--sql"}, cli.ExitUsage, "--json reports a run"},
 		{"concurrency alone", nil, []string{"upgrade", "--concurrency", "2"}, cli.ExitUsage, "--concurrency applies only"},
 		{"zero concurrency", nil, []string{"upgrade", "--targets", "t.txt", "--concurrency", "0"}, cli.ExitUsage, "at least 1"},
 		{"sql fleet", nil, []string{"upgrade", "--sql", "--targets", "t.txt"}, cli.ExitUsage, "--sql prints one script"},
@@ -328,11 +329,18 @@ func TestFleetSkipsSystemSchemas(t *testing.T) {
 	if !tableExists(t, url, "tenant_b.invoice") {
 		t.Error("tenant_b was not upgraded")
 	}
+	// The reads skip them the same way.
+	r := run(t, e, append(quiet, "check", "--schemas-from-query", "SELECT nspname FROM pg_namespace", "--json")...)
+	rows := readRows(t, r)
+	if r.code != 0 || rows["pg_catalog"].Status != "skipped" || rows["tenant_a"].Status != "ok" ||
+		strings.Join(rows["tenant_a"].Current, ",") != "3c4d5e6f7a8b" {
+		t.Errorf("check: exit %d %+v %s", r.code, rows, r.stderr)
+	}
 
 	// --schemas and a targets file whose URL points search_path at a
 	// system schema are skipped the same way; the table form says so.
 	writeFile(t, "t.txt", withParam(url, "search_path", "pg_catalog")+"\n")
-	r := run(t, e, append(quiet, "upgrade", "--targets", "t.txt")...)
+	r = run(t, e, append(quiet, "upgrade", "--targets", "t.txt")...)
 	if r.code != 0 || !strings.Contains(r.stdout, "skipped") || !strings.Contains(r.stdout, "1 skipped") {
 		t.Errorf("targets file: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -349,4 +357,164 @@ func withParam(raw, key, value string) string {
 		sep = "&"
 	}
 	return raw + sep + key + "=" + value
+}
+
+// readRow is the --json shape of current, check and history --applied on a
+// fleet.
+type readRow struct {
+	Target  string            `json:"target"`
+	Status  string            `json:"status"`
+	Current []string          `json:"current"`
+	Pending []string          `json:"pending"`
+	History []json.RawMessage `json:"history"`
+	Error   string            `json:"error"`
+}
+
+func readRows(t *testing.T, r result) map[string]readRow {
+	t.Helper()
+	var rows []readRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("--json output: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	out := map[string]readRow{}
+	for _, row := range rows {
+		out[row.Target] = row
+	}
+	return out
+}
+
+// TestFleetReads runs current, check and history --applied over a fleet in
+// which one target is behind.
+func TestFleetReads(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	quiet := []string{"--log-level", "disabled"}
+	writeFile(t, "two.txt", "sqlite:a.db\nsqlite:b.db\n")
+	writeFile(t, "all.txt", "sqlite:a.db\nsqlite:b.db\nsqlite:c.db\n")
+	if r := run(t, nil, append(quiet, "upgrade", "--targets", "two.txt")...); r.code != 0 {
+		t.Fatalf("upgrade: %s%s", r.stdout, r.stderr)
+	}
+	if r := run(t, nil, append(quiet, "upgrade", "1a2b3c4d5e6f", "--targets", "all.txt")...); r.code != 0 {
+		t.Fatalf("upgrade c: %s%s", r.stdout, r.stderr)
+	}
+	const head = "3c4d5e6f7a8b"
+
+	r := run(t, nil, append(quiet, "current", "--targets", "all.txt", "--json", "--concurrency", "2")...)
+	cur := readRows(t, r)
+	if r.code != 0 || len(cur) != 3 || strings.Join(cur["sqlite:a.db"].Current, ",") != head ||
+		strings.Join(cur["sqlite:c.db"].Current, ",") != "1a2b3c4d5e6f" {
+		t.Errorf("current: exit %d %+v %s", r.code, cur, r.stderr)
+	}
+	r = run(t, nil, append(quiet, "current", "--targets", "all.txt")...)
+	if r.code != 0 || !regexp.MustCompile(`(?m)^sqlite:c\.db\s+ok\s+1a2b3c4d5e6f\s`).MatchString(r.stdout) ||
+		!strings.Contains(r.stdout, "3 targets in ") {
+		t.Errorf("current table: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = run(t, nil, append(quiet, "check", "--targets", "all.txt")...)
+	if r.code != cli.ExitFailure || !strings.Contains(r.stderr, "1 of 3 targets are behind, 0 failed: sqlite:c.db") ||
+		!regexp.MustCompile(`(?m)^sqlite:c\.db\s+behind\s+1a2b3c4d5e6f\s+2b3c4d5e6f7a,3c4d5e6f7a8b`).MatchString(r.stdout) {
+		t.Errorf("check: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, nil, append(quiet, "check", "--targets", "all.txt", "--json")...)
+	chk := readRows(t, r)
+	if r.code != cli.ExitFailure || chk["sqlite:a.db"].Status != "ok" || chk["sqlite:c.db"].Status != "behind" ||
+		len(chk["sqlite:c.db"].Pending) != 2 {
+		t.Errorf("check --json: exit %d %+v", r.code, chk)
+	}
+	if r := run(t, nil, append(quiet, "check", "--targets", "two.txt")...); r.code != 0 {
+		t.Errorf("check of the targets at head: exit %d %s", r.code, r.stderr)
+	}
+
+	r = run(t, nil, append(quiet, "history", "--applied", "--targets", "all.txt", "--json")...)
+	hist := readRows(t, r)
+	if r.code != 0 || len(hist["sqlite:a.db"].History) != 3 || len(hist["sqlite:c.db"].History) != 1 {
+		t.Errorf("history --applied: exit %d %+v", r.code, hist)
+	}
+	r = run(t, nil, append(quiet, "history", "--applied", "--targets", "all.txt")...)
+	if r.code != 0 || len(regexp.MustCompile(`(?m)^sqlite:a\.db\s+\S+\s+upgrade\s`).FindAllString(r.stdout, -1)) != 3 {
+		t.Errorf("history --applied table: exit %d:\n%s", r.code, r.stdout)
+	}
+
+	// A target that cannot be read fails the read and is named.
+	writeFile(t, "bad.txt", "sqlite:a.db\nsqlite:missing/dir/x.db\n")
+	r = run(t, nil, append(quiet, "current", "--targets", "bad.txt", "--json")...)
+	if bad := readRows(t, r); r.code != cli.ExitFailure || bad["sqlite:a.db"].Status != "ok" ||
+		bad["sqlite:missing/dir/x.db"].Status != "failed" || !strings.Contains(r.stderr, "1 of 2 targets could not be read") {
+		t.Errorf("unreadable target: exit %d %+v %s", r.code, bad, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"history", "--targets", "all.txt"},
+		{"current", "-v", "--targets", "all.txt"},
+		{"check", "--json"},
+		{"current", "--json-lines"},
+		{"current", "--shard", "0/2"},
+		{"upgrade", "--targets", "all.txt", "--json", "--json-lines"},
+		{"upgrade", "--targets", "all.txt", "--shard", "2/2"},
+		{"upgrade", "--targets", "all.txt", "--shard", "auto/2"},
+	} {
+		if r := run(t, nil, args...); r.code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want usage error: %s", args, r.code, r.stderr)
+		}
+	}
+}
+
+// TestFleetJSONLines checks the streaming form: one object per target,
+// then the summary with counts by status and the slowest targets.
+func TestFleetJSONLines(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	var names []string
+	for i := range 7 {
+		names = append(names, fmt.Sprintf("sqlite:t%d.db", i))
+	}
+	writeFile(t, "t.txt", strings.Join(names, "\n")+"\n")
+	execSQL(t, "sqlite:t3.db", "CREATE TABLE account (id integer)")
+	r := run(t, nil, "--log-level", "disabled", "upgrade", "--targets", "t.txt", "--json-lines", "--continue-on-error", "--concurrency", "3")
+	if r.code != cli.ExitFailure {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 8 {
+		t.Fatalf("%d lines, want 7 targets and a summary:\n%s", len(lines), r.stdout)
+	}
+	seen := map[string]string{}
+	for _, l := range lines[:7] {
+		var row fleetRow
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		seen[row.Target] = row.Status
+	}
+	for _, n := range names {
+		want := "ok"
+		if n == "sqlite:t3.db" {
+			want = "failed"
+		}
+		if seen[n] != want {
+			t.Errorf("%s: %q, want %q", n, seen[n], want)
+		}
+	}
+	var sum struct {
+		Summary struct {
+			Targets  int            `json:"targets"`
+			Statuses map[string]int `json:"statuses"`
+			Slowest  []struct {
+				Target     string `json:"target"`
+				DurationMS int64  `json:"duration_ms"`
+			} `json:"slowest"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(lines[7]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	s := sum.Summary
+	if s.Targets != 7 || s.Statuses["ok"] != 6 || s.Statuses["failed"] != 1 || len(s.Slowest) != 5 {
+		t.Errorf("summary: %+v", s)
+	}
+	for i := 1; i < len(s.Slowest); i++ {
+		if s.Slowest[i].DurationMS > s.Slowest[i-1].DurationMS {
+			t.Errorf("slowest not sorted: %+v", s.Slowest)
+		}
+	}
 }

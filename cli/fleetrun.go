@@ -1,39 +1,13 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
-
-	"github.com/retort-sql/retort/engine"
 )
-
-// upgradeAll runs engine.UpgradeAll, feeding the progress line (which may
-// be nil) from its callbacks.
-func upgradeAll(ctx context.Context, targets []fleetTarget, target string, limit int, continueOnError bool, prog *progress) []engine.TargetResult {
-	ts := make([]engine.Target, len(targets))
-	for i, t := range targets {
-		ts[i] = engine.Target{Name: t.Name, Config: t.Config}
-	}
-	return engine.UpgradeAll(ctx, ts, target, engine.FanOutOptions{
-		Concurrency:     limit,
-		ContinueOnError: continueOnError,
-		OnStart:         func(int) { prog.begin() },
-		OnDone: func(_ int, r engine.TargetResult) {
-			if r.Started {
-				prog.finish(r.Err == nil)
-			} else {
-				prog.skip()
-			}
-		},
-	})
-}
 
 // progress draws one status line, rewritten in place, on a terminal.
 type progress struct {
@@ -132,75 +106,34 @@ func (p *progress) line(elapsed time.Duration) string {
 	return s
 }
 
-// Target statuses of the summary.
-const (
-	statusOK         = "ok"
-	statusFailed     = "failed"
-	statusNotStarted = "not started"
-	statusSkipped    = "skipped"
-)
-
-// fleetRow is one target in the summary table and in --json.
-type fleetRow struct {
-	Target     string   `json:"target"`
-	Status     string   `json:"status"`
-	From       []string `json:"from"`
-	To         []string `json:"to"`
-	Applied    int      `json:"applied"`
-	Revisions  []string `json:"revisions"`
-	DurationMS int64    `json:"duration_ms"`
-	Error      string   `json:"error,omitempty"`
-	duration   time.Duration
-}
-
-func (a *app) fleetRow(t fleetTarget, r engine.TargetResult) fleetRow {
-	row := fleetRow{Target: r.Name, Status: statusOK, From: []string{}, To: []string{}, Revisions: []string{},
-		DurationMS: r.Duration.Milliseconds(), duration: r.Duration}
-	if res := r.Result; res != nil {
-		row.From, row.To = orEmpty(res.From), orEmpty(res.To)
-		for _, ap := range res.Applied {
-			row.Revisions = append(row.Revisions, ap.Revision)
-		}
-		row.Applied = len(res.Applied)
-	}
-	switch {
-	case r.Err == nil:
-	case !r.Started && errors.Is(r.Err, context.Canceled):
-		row.Status, row.Error = statusNotStarted, "not started: an earlier target failed or the run was cancelled"
-	default:
-		row.Status = statusFailed
-		row.Error = oneLine(redactURL(a.redact(a.withHint(r.Err)), t.url))
-	}
-	return row
-}
-
-// writeFleetTable prints the per-target summary and a total line.
-func writeFleetTable(w io.Writer, rows []fleetRow, elapsed time.Duration) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tSTATUS\tFROM\tTO\tAPPLIED\tDURATION\tERROR")
-	counts := map[string]int{}
-	for _, r := range rows {
-		counts[r.Status]++
-		dur := "-"
-		if r.Status != statusNotStarted && r.Status != statusSkipped {
-			dur = roundDuration(r.duration).String()
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Target, r.Status,
-			compactList(r.From), compactList(r.To), r.Applied, dur, r.Error)
-	}
-	_ = tw.Flush()
-	fmt.Fprintf(w, "%d targets in %s: %d ok, %d failed, %d not started", len(rows),
-		roundDuration(elapsed), counts[statusOK], counts[statusFailed], counts[statusNotStarted])
-	if n := counts[statusSkipped]; n > 0 {
-		fmt.Fprintf(w, ", %d skipped", n)
-	}
-	fmt.Fprintln(w)
-}
-
 // compactList is revList without spaces, so that it stays one table cell.
 func compactList(ids []string) string {
 	if len(ids) == 0 {
 		return "<base>"
 	}
 	return strings.Join(ids, ",")
+}
+
+// syncMap hands a read's value from the target's goroutine to its report
+// line; each value is taken once, so nothing outlives its target.
+type syncMap struct {
+	mu sync.Mutex
+	m  map[int]any
+}
+
+func (s *syncMap) put(i int, v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[int]any{}
+	}
+	s.m[i] = v
+}
+
+func (s *syncMap) take(i int) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.m[i]
+	delete(s.m, i)
+	return v
 }

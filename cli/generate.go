@@ -63,6 +63,11 @@ file.`,
 				return err
 			}
 			fmt.Fprintf(out, "Generating %s ... done\n", cfgPath)
+			if a.flags.url == "" {
+				// The embedded default: a SQLite file and its lock file,
+				// local state that has no place in version control.
+				fmt.Fprintf(out, "The default database is the SQLite file migrate.db (with its lock file migrate.db-migrate.lock): add both to .gitignore\n")
+			}
 			fmt.Fprintf(out, "Next: migrate revision -m \"first revision\", then migrate upgrade head\n")
 			return nil
 		}),

@@ -105,6 +105,7 @@ first. No database is used.`,
 func (a *app) historyCmd() *cobra.Command {
 	var rangeSpec string
 	var verbose, indicate, asJSON, applied, graph bool
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List revisions, newest first",
@@ -131,19 +132,29 @@ With -i the database's current revisions are marked "(current)".`,
   migrate history --applied`,
 		Args: cobra.NoArgs,
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			if err := ff.check(cmd, false); err != nil {
+				return err
+			}
+			if ff.fleet() && !applied {
+				return usageErrorf("--targets and --schemas read each target's history table: add --applied")
+			}
 			if applied {
 				if rangeSpec != "" || verbose || indicate || graph {
 					return usageErrorf("--applied prints the history table; -r, -v, -i and --graph do not apply")
+				}
+				if ff.fleet() {
+					return a.appliedFleet(ctx, cmd, &ff)
 				}
 				return a.appliedHistory(ctx, cmd.OutOrStdout(), asJSON)
 			}
 			if graph && (verbose || asJSON) {
 				return usageErrorf("--graph draws one line per revision; -v and --json do not apply")
 			}
-			if rangeSpec != "" && !strings.Contains(rangeSpec, ":") {
+			rng, err := revgraph.ParseTarget(rangeSpec)
+			if err != nil || rangeSpec != "" && !rng.IsRange() {
 				return usageErrorf("history range requires [start]:[end], [start]: or :[end], got %q", rangeSpec)
 			}
-			needDB := indicate || rangeNamesCurrent(rangeSpec)
+			needDB := indicate || rng.NamesCurrent()
 			var (
 				g       *revgraph.Graph
 				revs    []*revgraph.Revision
@@ -199,12 +210,8 @@ With -i the database's current revisions are marked "(current)".`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array, newest first (with --applied, oldest first)")
 	cmd.Flags().BoolVar(&graph, "graph", false, "draw the revision graph with lanes for branches and merges, like git log --graph")
 	cmd.Flags().BoolVar(&applied, "applied", false, "print the database's history table: what ran, when, for how long and by whom")
+	ff.add(cmd, "read the history table of", &asJSON)
 	return cmd
-}
-
-func rangeNamesCurrent(spec string) bool {
-	lo, hi, _ := strings.Cut(spec, ":")
-	return lo == "current" || hi == "current"
 }
 
 func (a *app) showCmd() *cobra.Command {
@@ -215,8 +222,8 @@ func (a *app) showCmd() *cobra.Command {
 		Long: `show prints the revision, or revisions, that REV names in full: id,
 parents, dependencies, branches, labels, path and message. REV is any target
 form (an id or unique prefix, head, heads, a label, label@head, ...);
-"current" reads the database. With --json REV must name exactly one
-revision, printed as one JSON object.`,
+"current" reads the database. With --json they are printed as one JSON
+array, empty when REV names none (base, label@base).`,
 		Example: `  migrate show ae1027a6acf0
   migrate show billing@head
   migrate show head --json`,
@@ -247,23 +254,16 @@ revision, printed as one JSON object.`,
 				}
 			}
 			vs := a.views(g, lookup(g, ids), nil, false)
-			return writeShow(cmd.OutOrStdout(), args[0], vs, asJSON)
+			return writeShow(cmd.OutOrStdout(), vs, asJSON)
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array of the revisions")
 	return cmd
 }
 
-func writeShow(out io.Writer, spec string, vs []view, asJSON bool) error {
+func writeShow(out io.Writer, vs []view, asJSON bool) error {
 	if asJSON {
-		if len(vs) != 1 {
-			ids := make([]string, len(vs))
-			for i, v := range vs {
-				ids[i] = v.rev.ID
-			}
-			return fmt.Errorf("show --json needs exactly one revision, %q names %d: [%s]", spec, len(vs), commaList(ids))
-		}
-		return writeJSON(out, vs[0].json())
+		return writeJSONList(out, vs)
 	}
 	for _, v := range vs {
 		fmt.Fprintln(out, v.long())

@@ -17,6 +17,12 @@ import (
 // withHint renders err with the next step the user can take, when the
 // error has an obvious one that its message does not already give.
 func (a *app) withHint(err error) string {
+	return a.withHintFrom(err, a.set.URLSource)
+}
+
+// withHintFrom is withHint for an error about the URL that came from
+// urlSource (a flag, a variable, or a targets file's file:line).
+func (a *app) withHintFrom(err error, urlSource string) string {
 	msg := err.Error()
 	var hint string
 	var notFound *revgraph.NotFoundError
@@ -35,7 +41,7 @@ func (a *app) withHint(err error) string {
 	case errors.Is(err, engine.ErrOffline):
 		hint = "--sql runs without a database: give the start as a range from:to, or drop --sql to read the database"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		hint = "is the database server running? the URL comes from " + firstNonEmpty(a.set.URLSource, "--url")
+		hint = "is the database server running? the URL comes from " + firstNonEmpty(urlSource, "--url")
 	case errors.As(err, &lockWait) && errors.Is(err, context.DeadlineExceeded):
 		hint = "another migrate run holds the migration lock: let it finish, or allow a longer --timeout"
 	case errors.Is(err, fs.ErrNotExist) && strings.Contains(msg, "sqlite"):
@@ -49,6 +55,12 @@ func (a *app) withHint(err error) string {
 			interrupted.Done+1)
 	case errors.Is(err, engine.ErrDrift):
 		hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
+	case sqlState(err) == "55P04":
+		// unsafe use of new value … of enum type: ALTER TYPE … ADD VALUE
+		// has not committed yet.
+		hint = "an enum value added in this transaction cannot be used before it commits: put the ALTER TYPE … ADD VALUE in an earlier revision and run with --tx-mode revision, or mark its section transaction=false"
+	case errors.Is(err, engine.ErrNoRevisions):
+		hint = "the script directory is " + a.set.Dir + " (--dir, script_location): check the path, or add a revision with migrate revision -m"
 	case errors.Is(err, engine.ErrNotAtHead):
 		hint = "run migrate upgrade to apply them"
 	case errors.Is(err, revgraph.ErrAmbiguous):
@@ -62,6 +74,16 @@ func (a *app) withHint(err error) string {
 		return msg
 	}
 	return msg + "; " + hint
+}
+
+// sqlState returns the SQLSTATE code a database error in err's chain
+// carries (PostgreSQL's errors have one), or "".
+func sqlState(err error) string {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState()
+	}
+	return ""
 }
 
 // redactURL replaces the password of rawURL, wherever it appears in msg,

@@ -67,8 +67,9 @@ type Config struct {
 	ScriptDir string
 	// AllowEmptyScripts lets Open succeed when the script folder is
 	// missing or holds no revision and no GoRevisions are given: the graph
-	// is then empty, and upgrading to head does nothing. Without it Open
-	// returns an error wrapping [ErrNoRevisions] that names the folder.
+	// is then empty, commands that read (Current, History, Check) work and
+	// Upgrade reports [ErrNoRevisions]. Without it Open returns an error
+	// wrapping ErrNoRevisions that names the folder.
 	AllowEmptyScripts bool
 	// GoRevisions are revisions written in Go, added to the scripts.
 	GoRevisions []GoRevision
@@ -76,8 +77,19 @@ type Config struct {
 	// Empty means "migrate_version".
 	VersionTable string
 	// HistoryTable is the history table's name ("schema.table" allowed).
-	// Empty means "migrate_history" in the version table's schema.
+	// Empty means the version table's own history table, named by
+	// [HistoryTableFor] (migrate_version: migrate_history; app_version:
+	// app_history), in the version table's schema, so that script sets with
+	// different version tables never share a history.
 	HistoryTable string
+	// Schema, when set, runs the engine in this schema of the database
+	// (PostgreSQL): each connection the engine takes gets search_path set
+	// to it, and reset before it goes back to the pool, so the scripts'
+	// unqualified names land in it, and an unqualified VersionTable or
+	// HistoryTable lives in it. This is how the schemas of one database
+	// share one Pool in a fleet. A system schema (pg_catalog, …) is refused
+	// with [ErrSystemSchema]; Schema does not combine with Conn.
+	Schema string
 	// AllowDrift lets Upgrade run although applied revisions were edited or
 	// removed from the scripts (see DriftError).
 	AllowDrift bool

@@ -30,10 +30,14 @@ type Engine struct {
 	cat          *catalog
 	table        adapter.Ident
 	historyTable adapter.Ident
-	dialect      adapter.Dialect
-	pool         adapter.Pool // nil when running on cfg.Conn or offline
-	ownPool      bool
-	closed       atomic.Bool
+	// legacyHistory, when set, is the shared history table that runs before
+	// history belonged to its version table wrote to; see historyOn.
+	legacyHistory *adapter.Ident
+	dialect       adapter.Dialect
+	pool          adapter.Pool // nil when running on cfg.Conn or offline
+	ownPool       bool
+	scope         adapter.SchemaScoper // non-nil when cfg.Schema is set
+	closed        atomic.Bool
 }
 
 // Applied is one revision that a run applied or reverted.
@@ -68,18 +72,29 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openWith(ctx, cfg, cat)
+}
+
+// openWith is Open over scripts already loaded, which fleet targets share.
+func openWith(ctx context.Context, cfg Config, cat *catalog) (*Engine, error) {
+	if err := checkSchema(cfg); err != nil {
+		return nil, err
+	}
 	table, err := ParseTableName(cfg.VersionTable, DefaultVersionTable)
 	if err != nil {
 		return nil, err
 	}
-	hist, err := ParseTableName(cfg.HistoryTable, DefaultHistoryTable)
+	if cfg.Schema != "" && table.Schema == "" {
+		table.Schema = cfg.Schema
+	}
+	hist, legacy, err := historyTableOf(cfg.HistoryTable, table)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.HistoryTable == "" {
+	if cfg.Schema != "" && hist.Schema == "" {
 		hist.Schema = table.Schema
 	}
-	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist}
+	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist, legacyHistory: legacy}
 	switch {
 	case cfg.Offline != nil:
 		if e.dialect, err = offlineDialect(&cfg); err != nil {
@@ -108,6 +123,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		if err := e.dialect.ValidateIdent(t); err != nil {
 			_ = e.Close()
 			return nil, fmt.Errorf("invalid table name %q: %w", t, err)
+		}
+	}
+	if cfg.Schema != "" {
+		if e.scope, _ = e.dialect.(adapter.SchemaScoper); e.scope == nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("schema %s: %s has no schemas to scope a connection to", cfg.Schema, e.dialect.Name())
 		}
 	}
 	return e, nil
@@ -169,7 +190,10 @@ func (e *Engine) acquire(ctx context.Context) (adapter.Conn, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("acquire connection: %w", err)
 	}
-	return c, c.Release, nil
+	if e.scope == nil {
+		return c, c.Release, nil
+	}
+	return e.scoped(ctx, c)
 }
 
 // readHeads returns the version rows, and false when the version table does
@@ -271,9 +295,12 @@ func (e *Engine) versionRows(ctx context.Context) ([]string, error) {
 // History returns the revisions of rangeSpec (a:b, :b, a:, or "" for all),
 // newest first. Only a range that mentions "current" reads the database.
 func (e *Engine) History(ctx context.Context, rangeSpec string) ([]*revgraph.Revision, error) {
+	t, err := revgraph.ParseTarget(rangeSpec)
+	if err != nil {
+		return nil, err
+	}
 	var rows []string
-	if strings.Contains(rangeSpec, "current") {
-		var err error
+	if t.NamesCurrent() {
 		if rows, err = e.versionRows(ctx); err != nil {
 			return nil, err
 		}
@@ -296,7 +323,11 @@ func (e *Engine) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hist, err := readHistory(ctx, conn, e.history(), true)
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return err
+	}
+	hist, err := readHistory(ctx, conn, hs, true)
 	if err != nil {
 		return err
 	}

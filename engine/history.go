@@ -12,9 +12,79 @@ import (
 	"github.com/retort-sql/retort/adapter"
 )
 
-// DefaultHistoryTable is the history table's name when
-// Config.HistoryTable is empty; it lives in the version table's schema.
+// DefaultHistoryTable is the history table of the default version table,
+// migrate_version. Each version table has a history table of its own (see
+// [HistoryTableFor]), in the version table's schema.
 const DefaultHistoryTable = "migrate_history"
+
+// HistoryTableFor returns the history table that belongs to a version table
+// when Config.HistoryTable is empty: the name with its "_version" suffix
+// replaced by "_history" (migrate_version → migrate_history, app_version →
+// app_history), else with "_history" appended (versions →
+// versions_history), in the version table's schema. Two script sets with
+// different version tables thus never share a history.
+func HistoryTableFor(versionTable adapter.Ident) adapter.Ident {
+	name := versionTable.Name
+	if base, ok := strings.CutSuffix(name, "_version"); ok && base != "" {
+		name = base + "_history"
+	} else {
+		name += "_history"
+	}
+	return adapter.Ident{Schema: versionTable.Schema, Name: name}
+}
+
+// historyTableOf resolves Config.HistoryTable for the version table t. With
+// no explicit name it returns the derived one and, when that differs from
+// the shared migrate_history that earlier releases used for every version
+// table, that legacy table as well.
+func historyTableOf(explicit string, t adapter.Ident) (adapter.Ident, *adapter.Ident, error) {
+	if explicit != "" {
+		h, err := ParseTableName(explicit, DefaultHistoryTable)
+		return h, nil, err
+	}
+	h := HistoryTableFor(t)
+	legacy := adapter.Ident{Schema: t.Schema, Name: DefaultHistoryTable}
+	if h == legacy {
+		return h, nil, nil
+	}
+	return h, &legacy, nil
+}
+
+// historyOn returns the history table of this engine's version table on the
+// database behind q. It is the derived table (HistoryTableFor), except for a
+// database migrated before history belonged to its version table: when the
+// derived table does not exist, the version table holds rows, and the
+// shared migrate_history exists, that shared table keeps serving this
+// version table, so that its drift and interruption checks still see what
+// ran. A set that starts afresh gets its own table.
+func (e *Engine) historyOn(ctx context.Context, q adapter.Querier) (historySQL, error) {
+	hs := e.history()
+	if e.legacyHistory == nil {
+		return hs, nil
+	}
+	exists, err := queryBool(ctx, q, hs.exists())
+	if err != nil || exists {
+		if err != nil {
+			err = fmt.Errorf("read history table %s: %w", hs.t, err)
+		}
+		return hs, err
+	}
+	legacy := historySQL{d: e.dialect, t: *e.legacyHistory}
+	if ok, err := queryBool(ctx, q, legacy.exists()); err != nil || !ok {
+		if err != nil {
+			err = fmt.Errorf("read history table %s: %w", legacy.t, err)
+		}
+		return hs, err
+	}
+	heads, _, err := readHeads(ctx, q, e.dialect, e.table)
+	if err != nil {
+		return hs, err
+	}
+	if len(heads) > 0 {
+		return legacy, nil
+	}
+	return hs, nil
+}
 
 // History statuses.
 const (
@@ -168,6 +238,11 @@ func readHistory(ctx context.Context, q adapter.Querier, h historySQL, latest bo
 	if err != nil || !exists {
 		return nil, err
 	}
+	return selectHistory(ctx, q, h, latest)
+}
+
+// selectHistory is readHistory on a history table known to exist.
+func selectHistory(ctx context.Context, q adapter.Querier, h historySQL, latest bool) ([]HistoryEntry, error) {
 	sql := h.selectAll()
 	if latest {
 		sql += h.latestOnly()
@@ -223,7 +298,11 @@ func (e *Engine) AppliedHistory(ctx context.Context) ([]HistoryEntry, error) {
 		return nil, err
 	}
 	defer release()
-	return readHistory(ctx, conn, e.history(), false)
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return readHistory(ctx, conn, hs, false)
 }
 
 func (e *Engine) history() historySQL { return historySQL{d: e.dialect, t: e.historyTable} }

@@ -170,13 +170,3 @@ func (t *recorderTx) Commit(context.Context) error {
 // Rollback writes nothing: a run that fails in offline mode reports its
 // error, and the script written so far is incomplete anyway.
 func (t *recorderTx) Rollback(context.Context) error { return nil }
-
-// splitRange splits an offline target "start:end". Without a colon, start
-// is empty and ok is false.
-func splitRange(target string) (start, end string, ok bool) {
-	start, end, ok = strings.Cut(target, ":")
-	if !ok {
-		return "", target, false
-	}
-	return start, end, true
-}

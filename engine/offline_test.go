@@ -194,7 +194,7 @@ func TestOfflineFailureWritesNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			cfg := engine.Config{Dialect: "postgres", Scripts: twoHeads, Offline: &buf}
+			cfg := engine.Config{Dialect: "postgres", Opener: dbopen.Opener{}, Scripts: twoHeads, Offline: &buf}
 			if tc.mut != nil {
 				tc.mut(&cfg)
 			}

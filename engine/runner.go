@@ -18,6 +18,7 @@ import (
 type request struct {
 	kind   runKind
 	target string
+	more   []string // stamp: the targets after the first
 	purge  bool
 }
 
@@ -44,7 +45,7 @@ func (r request) plan(g *revgraph.Graph, heads []string) (*revgraph.Plan, error)
 	case runDowngrade:
 		return g.Downgrade(heads, r.target)
 	case runStamp:
-		return g.Stamp(heads, r.target, r.purge)
+		return g.StampAll(heads, append([]string{r.target}, r.more...), r.purge)
 	}
 	return g.Upgrade(heads, r.target)
 }
@@ -69,11 +70,23 @@ func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result,
 	return e.run(ctx, request{kind: runStamp, target: target, purge: purge})
 }
 
+// StampAll is Stamp to several targets at once, as `alembic stamp a b`:
+// the version rows end at every revision the targets name.
+func (e *Engine) StampAll(ctx context.Context, targets []string, purge bool) (*Result, error) {
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("stamp: no target given")
+	}
+	return e.run(ctx, request{kind: runStamp, target: targets[0], more: targets[1:], purge: purge})
+}
+
 // run acquires a connection, takes the migration lock, and hands the
 // connection to the synchronous runner through RunSync. The plan is made
 // after the lock is held, from the heads read under it, so that a process
 // that waited for another finds the work done.
 func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
+	if req.kind == runUpgrade && len(e.cat.graph.Heads()) == 0 {
+		return nil, fmt.Errorf("upgrade %s: %w", req.target, ErrNoRevisions)
+	}
 	if e.cfg.Offline != nil {
 		return e.runOffline(ctx, req)
 	}
@@ -91,6 +104,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 	defer release()
 
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
 	if req.kind == runUpgrade {
 		// Fast path: already at the target, nothing to lock for.
 		heads, exists, err := readHeads(ctx, conn, e.dialect, e.table)
@@ -102,7 +119,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 			// reported by the locked path, which checks drift first.
 			plan, err := req.plan(e.cat.graph, heads)
 			if err == nil && len(plan.Steps) == 0 {
-				hist, err := readHistory(ctx, conn, e.history(), true)
+				hist, err := readHistory(ctx, conn, hs, true)
 				if err != nil {
 					return nil, err
 				}
@@ -120,14 +137,24 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 
 	lctx := adapter.WithLockWait(ctx, func(holder string, waited time.Duration) {
-		e.cfg.Logger.Info().Str("table", e.table.String()).Str("holder", holder).
-			Dur("waited", waited).Msg("waiting for the migration lock")
+		// Warn, so that a run blocked by another is visible at the CLI's
+		// default level; the adapter reports every few seconds only.
+		e.cfg.Logger.Warn().Str("table", e.table.String()).Str("holder", holder).
+			Time("since", time.Now().Add(-waited)).Dur("waited", waited).Msg("waiting for the migration lock")
 	})
 	var locker adapter.Locker = e.dialect
 	if e.cfg.Locker != nil {
 		locker = e.cfg.Locker
 	}
-	unlock, err := locker.Lock(lctx, conn, e.table)
+	var (
+		unlock func(context.Context) error
+		fence  adapter.Fence
+	)
+	if fl, ok := locker.(adapter.FencingLocker); ok {
+		unlock, fence, err = fl.LockFenced(lctx, conn, e.table)
+	} else {
+		unlock, err = locker.Lock(lctx, conn, e.table)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", e.table, err)
 	}
@@ -136,9 +163,9 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 		defer cancel()
 		if uerr := unlock(uctx); uerr != nil {
 			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
-			// A lease that expired mid-run means another run may have
-			// overlapped this one: the caller must know.
-			if errors.Is(uerr, adapter.ErrLockLost) {
+			// A lock lost mid-run means another run may have taken over:
+			// the caller must know, unless the run already failed for it.
+			if errors.Is(uerr, adapter.ErrLockLost) && !errors.Is(err, adapter.ErrLockLost) {
 				err = errors.Join(err, fmt.Errorf("release migration lock: %w", uerr))
 			}
 		}
@@ -150,7 +177,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx()}
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: hs, res: res, shared: conn.InTx(), fence: fence}
 		return r.run(req)
 	})
 	res.Duration = time.Since(start)
@@ -163,7 +190,15 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 // upgrade or stamp starts from base and a downgrade is refused.
 func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	start := time.Now()
-	from, to, ranged := splitRange(req.target)
+	t, err := revgraph.ParseTarget(req.target)
+	if err != nil {
+		return nil, err
+	}
+	from, to := t.Range()
+	ranged := t.IsRange()
+	if ranged && len(req.more) > 0 {
+		return nil, fmt.Errorf("offline %s: a range %q takes no further targets", req.kind, req.target)
+	}
 	if !ranged && req.kind == runDowngrade {
 		return nil, fmt.Errorf("downgrade in offline mode needs a range <from>:<to> (for example head:base): there is no database to read the current revision from")
 	}
@@ -172,7 +207,6 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	}
 	var heads []string
 	if from != "" && from != "base" {
-		var err error
 		if heads, err = e.cat.graph.Resolve(from, nil); err != nil {
 			return nil, err
 		}
@@ -184,8 +218,8 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	var buf bytes.Buffer
 	rec := &recorder{w: &buf, d: e.dialect}
 	res := &Result{}
-	err := RunSync(ctx, rec, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, offline: rec, start: heads}
+	err = RunSync(ctx, rec, func(c Conn) error {
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: e.history(), res: res, offline: rec, start: heads}
 		return r.run(req)
 	})
 	if err == nil {
@@ -214,16 +248,23 @@ func (e *Engine) logDone(req request, res *Result, err error) {
 // precheck makes sure the target resolves against the graph, whatever the
 // database holds, where that can be known without the database.
 func (e *Engine) precheck(req request) error {
-	t := req.target
-	if t == "" {
+	if req.target == "" {
 		return fmt.Errorf("%s: no target given", req.kind)
 	}
-	// Relative and "current"-based targets need the version rows.
-	if strings.ContainsAny(t, "+-") || strings.Contains(t, "current") {
-		return nil
+	dir := revgraph.Up
+	if req.kind == runDowngrade {
+		dir = revgraph.Down
 	}
-	_, err := e.cat.graph.Resolve(t, nil)
-	return err
+	for _, s := range append([]string{req.target}, req.more...) {
+		t, err := revgraph.ParseTarget(s)
+		if err != nil {
+			return err
+		}
+		if err := e.cat.graph.CheckTarget(t, dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
@@ -239,15 +280,19 @@ type runner struct {
 	e      *Engine
 	c      *syncConn
 	d      adapter.Dialect
+	hs     historySQL // the history table of this run's version table
 	res    *Result
 	shared bool // running inside a caller's transaction
+
+	// fence, when the lock can be lost while held (a lease), checks it
+	// inside a transaction; see fenceTx.
+	fence adapter.Fence
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
 	start   []string      // offline mode: the version rows to start from
 
-	heads   []string     // version rows as the steps so far leave them
-	flushed []string     // version rows as written to the table
+	rows    *versionRows // version rows now and as written to the table
 	hist    []historyRow // history rows not yet written
 	pending []Applied    // run in the open transaction, not yet committed
 	saved   []string     // version rows as of the last commit
@@ -260,15 +305,10 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	hs := r.e.history()
+	hs := r.hs
 	if r.offline == nil || len(r.start) == 0 {
-		for _, stmt := range r.d.CreateVersionTable(r.e.table) {
-			if _, err := r.c.Exec(stmt); err != nil {
-				return fmt.Errorf("create version table %s: %w", r.e.table, err)
-			}
-		}
-		if _, err := r.c.Exec(hs.create()); err != nil {
-			return fmt.Errorf("create history table %s: %w", hs.t, err)
+		if err := r.createTables(hs); err != nil {
+			return err
 		}
 	}
 	heads := r.start
@@ -278,7 +318,8 @@ func (r *runner) run(req request) error {
 		if err != nil {
 			return err
 		}
-		hist, err := readHistory(r.c.ctx, r.c.querier(), hs, true)
+		// The history table exists: it was just created if it did not.
+		hist, err := selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		if err != nil {
 			return err
 		}
@@ -286,7 +327,7 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	r.res.From, r.heads, r.saved, r.flushed = heads, slices.Clone(heads), slices.Clone(heads), slices.Clone(heads)
+	r.res.From, r.rows, r.saved = heads, newVersionRows(heads), slices.Clone(heads)
 	r.res.To = r.saved
 
 	plan, err := req.plan(r.e.cat.graph, heads)
@@ -305,7 +346,7 @@ func (r *runner) run(req request) error {
 		if _, err := r.c.Exec(r.d.DeleteAllHeads(r.e.table)); err != nil {
 			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
 		}
-		r.heads, r.flushed = nil, nil
+		r.rows.purge()
 	}
 	for _, step := range plan.Steps {
 		if err := r.step(step, plan.StampOnly, perRun); err != nil {
@@ -316,6 +357,28 @@ func (r *runner) run(req request) error {
 		return fmt.Errorf("resume: the plan does not run %s of %s; downgrade or stamp instead", r.resume.Direction, r.resume.Revision)
 	}
 	return r.commit()
+}
+
+// createTables creates the version and history tables when they do not
+// exist. Online, where the dialect allows it, that is one round trip: a
+// fleet target pays for it once per run.
+func (r *runner) createTables(hs historySQL) error {
+	stmts := r.d.CreateVersionTable(r.e.table)
+	if m, ok := r.d.(adapter.MultiStatementExecer); ok && m.MultiStatementExec() && r.offline == nil {
+		if _, err := r.c.Exec(strings.Join(append(stmts, hs.create()), ";\n")); err != nil {
+			return fmt.Errorf("create version table %s and history table %s: %w", r.e.table, hs.t, err)
+		}
+		return nil
+	}
+	for _, stmt := range stmts {
+		if _, err := r.c.Exec(stmt); err != nil {
+			return fmt.Errorf("create version table %s: %w", r.e.table, err)
+		}
+	}
+	if _, err := r.c.Exec(hs.create()); err != nil {
+		return fmt.Errorf("create history table %s: %w", hs.t, err)
+	}
+	return nil
 }
 
 // guard refuses to run over an interrupted transaction=false section (unless
@@ -371,6 +434,11 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 		if err := r.commit(); err != nil {
 			return err
 		}
+		// What runs outside a transaction cannot be rolled back: make sure
+		// the lock is still held before it starts.
+		if err := r.fenceTx(); err != nil {
+			return r.fail(s, u, nil, err)
+		}
 	} else if !r.c.inTx() {
 		if err := r.c.begin(); err != nil {
 			return r.fail(s, u, nil, err)
@@ -379,7 +447,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if r.offline != nil {
 		r.offline.comment(r.describe(s, u, stampOnly))
 	}
-	hs := r.e.history()
+	hs := r.hs
 	entry := historyRow{revision: s.Revision.ID, direction: s.Direction.String(), started: start}
 	if stampOnly {
 		entry.direction = "stamp"
@@ -491,8 +559,7 @@ const historyBatch = 500
 // together.
 func (r *runner) flush() error {
 	t := r.e.table
-	removed := slices.DeleteFunc(slices.Clone(r.flushed), func(h string) bool { return slices.Contains(r.heads, h) })
-	added := slices.DeleteFunc(slices.Clone(r.heads), func(h string) bool { return slices.Contains(r.flushed, h) })
+	removed, added := r.rows.diff()
 	for len(removed) > 0 && len(added) > 0 {
 		from, to := removed[0], added[0]
 		n, err := r.c.Exec(r.d.UpdateHead(t), to, from)
@@ -518,9 +585,9 @@ func (r *runner) flush() error {
 			return fmt.Errorf("version table %s: insert %s: %w", t, to, err)
 		}
 	}
-	r.flushed = slices.Clone(r.heads)
+	r.rows.markFlushed()
 
-	hs := r.e.history()
+	hs := r.hs
 	for len(r.hist) > 0 {
 		n := min(len(r.hist), historyBatch)
 		args := make([]any, 0, n*10)
@@ -614,38 +681,48 @@ func firstLine(sql string) string {
 // versionOp applies one version-row change of the plan to the rows in
 // memory; flush writes the net change.
 func (r *runner) versionOp(op revgraph.VersionOp) error {
-	t := r.e.table
 	switch op.Kind {
-	case revgraph.OpInsert:
-		if slices.Contains(r.heads, op.To) {
-			return fmt.Errorf("version table %s: %s is already a row", t, op.To)
-		}
-		r.heads = append(r.heads, op.To)
-	case revgraph.OpDelete, revgraph.OpUpdate:
-		i := slices.Index(r.heads, op.From)
-		if i < 0 {
-			return fmt.Errorf("version table %s: no row %s to %s", t, op.From, op.Kind)
-		}
-		if op.Kind == revgraph.OpDelete {
-			r.heads = slices.Delete(r.heads, i, i+1)
-		} else {
-			r.heads[i] = op.To
-		}
+	case revgraph.OpInsert, revgraph.OpDelete, revgraph.OpUpdate:
+		return r.rows.apply(r.e.table.String(), op.From, op.To, op.Kind == revgraph.OpInsert, op.Kind == revgraph.OpDelete)
 	}
 	return nil
 }
 
 // commit commits the open transaction, if any, and records what it held.
+// A transaction that does not commit is reported as a *CommitError naming
+// its revisions.
 func (r *runner) commit() error {
+	if r.c.inTx() {
+		if err := r.fenceTx(); err != nil {
+			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
+		}
+	}
 	if err := r.flush(); err != nil {
 		return err
 	}
 	if err := r.c.commit(); err != nil {
-		return err
+		if r.offline != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 	}
 	r.res.Applied = append(r.res.Applied, r.pending...)
 	r.pending = r.pending[:0]
-	r.saved = slices.Clone(r.heads)
+	r.saved = r.rows.list()
 	r.res.To = r.saved
 	return nil
+}
+
+// fenceTx is the fencing hook: it must run inside every transaction that
+// writes version rows, after its last revision statement and before its
+// COMMIT (a pipelined path included). With a lock that can be lost while
+// held (a lease) it checks, in that same transaction, that the lock is
+// still this run's and keeps it so until the transaction ends; an error
+// wraps adapter.ErrLockLost, and the caller must roll back. With a lock
+// that lasts as long as its session, it does nothing.
+func (r *runner) fenceTx() error {
+	if r.fence == nil || r.offline != nil {
+		return nil
+	}
+	return r.fence(r.c.ctx, r.c.querier())
 }

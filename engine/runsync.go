@@ -165,7 +165,7 @@ func (c *syncConn) commit() error {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), cleanupTimeout)
 		_ = tx.Rollback(rctx)
 		cancel()
-		return fmt.Errorf("commit: %w", err)
+		return err
 	}
 	return nil
 }

@@ -68,9 +68,12 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 	if dir == "" {
 		dir = "."
 	}
-	shown := dir // the folder as the user knows it
-	if cfg.Scripts == nil {
+	shown := dir // the folder as the user knows it, as nameScriptDir names it
+	switch {
+	case cfg.Scripts == nil:
 		shown = path.Join("migrations", dir)
+	case dir == ".":
+		shown = ". (the root of Config.Scripts)"
 	}
 	var files []*script.File
 	missing := !dirExists(fsys, dir)
@@ -79,13 +82,13 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 		files, err = script.Load(fsys, dir)
 		if err != nil {
 			if missing {
-				return nil, fmt.Errorf("script directory %s: %w: %w", shown, fs.ErrNotExist, ErrNoRevisions)
+				return nil, fmt.Errorf("%w (%w)", nameScriptDir(err, cfg, dir), ErrNoRevisions)
 			}
-			return nil, err
+			return nil, nameScriptDir(err, cfg, dir)
 		}
 	}
 	if len(files) == 0 && len(cfg.GoRevisions) == 0 && !cfg.AllowEmptyScripts {
-		return nil, fmt.Errorf("script directory %s holds no revision: %w", shown, ErrNoRevisions)
+		return nil, fmt.Errorf("script directory %s: %w", shown, ErrNoRevisions)
 	}
 	revs := make([]revgraph.Revision, 0, len(files)+len(cfg.GoRevisions))
 	units := make(map[string]*unit, cap(revs))
@@ -125,6 +128,23 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 		return nil, err
 	}
 	return &catalog{graph: g, units: units}, nil
+}
+
+// nameScriptDir makes an error about the script folder itself name it as
+// the caller gave it: "migrations" for the default source, and the root of
+// Config.Scripts instead of a bare ".".
+func nameScriptDir(err error, cfg *Config, dir string) error {
+	var se *script.Error
+	if !errors.As(err, &se) || se.Path != dir || se.Line != 0 {
+		return err
+	}
+	switch {
+	case cfg.Scripts == nil:
+		se.Path = path.Join("migrations", dir)
+	case dir == ".":
+		se.Path = ". (the root of Config.Scripts)"
+	}
+	return err
 }
 
 func dirExists(fsys fs.FS, dir string) bool {

@@ -1,12 +1,15 @@
 package examples_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/retort-sql/retort/internal/pgtest"
@@ -229,4 +232,104 @@ func manifestArgs(t *testing.T, manifest string) []string {
 	}
 	t.Fatal("no args: line in the manifest")
 	return nil
+}
+
+// TestK8sIndexedJob runs the args of examples/k8s-job/indexed-job.yaml as
+// the Job's pods would: one process per completion index, all at once,
+// JOB_COMPLETION_INDEX set in each, over a targets file of 20 schemas. Every
+// target is in exactly one shard's report and ends at head; a retried
+// index finds nothing to do.
+func TestK8sIndexedJob(t *testing.T) {
+	manifest, err := os.ReadFile(filepath.Join("k8s-job", "indexed-job.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(manifest)
+	for _, want := range []string{"completionMode: Indexed", "completions: 4", "parallelism: 4", "backoffLimitPerIndex:", "auto/4"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("indexed-job.yaml lacks %q", want)
+		}
+	}
+	args := manifestArgs(t, text)
+	bin := build(t, "go-revisions")
+	url := pgtest.URL(t)
+	work := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(work, "tenants"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for i := range 20 {
+		lines = append(lines, url+"&search_path="+fmt.Sprintf("tenant_%02d", i))
+	}
+	if err := os.WriteFile(filepath.Join(work, "tenants", "targets.txt"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type line struct {
+		Target  string `json:"target"`
+		Status  string `json:"status"`
+		Applied int    `json:"applied"`
+		Summary *struct {
+			Targets int `json:"targets"`
+		} `json:"summary"`
+	}
+	pod := func(ctx context.Context, index int) ([]line, error) {
+		out, err := runE(ctx, work, env(fmt.Sprintf("JOB_COMPLETION_INDEX=%d", index)), bin, args...)
+		if err != nil {
+			return nil, err
+		}
+		var got []line
+		for l := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+			var v line
+			if err := json.Unmarshal([]byte(l), &v); err != nil {
+				return nil, fmt.Errorf("index %d: %q: %w", index, l, err)
+			}
+			got = append(got, v)
+		}
+		return got, nil
+	}
+	outs := make([][]line, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() { outs[i], errs[i] = pod(t.Context(), i) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]int{}
+	for i, out := range outs {
+		if len(out) == 0 || out[len(out)-1].Summary == nil || out[len(out)-1].Summary.Targets != len(out)-1 {
+			t.Fatalf("index %d: no summary line last: %+v", i, out)
+		}
+		for _, l := range out[:len(out)-1] {
+			if prev, dup := owner[l.Target]; dup {
+				t.Errorf("%s is in shards %d and %d", l.Target, prev, i)
+			}
+			owner[l.Target] = i
+			if l.Status != "ok" || l.Applied == 0 {
+				t.Errorf("index %d: %+v", i, l)
+			}
+		}
+	}
+	if len(owner) != 20 {
+		t.Fatalf("%d targets reported, want 20", len(owner))
+	}
+	db := openPG(t, url)
+	for i := range 20 {
+		got := db.strings(fmt.Sprintf("SELECT version_num FROM tenant_%02d.migrate_version", i))
+		if !slices.Equal(got, []string{seedRev}) {
+			t.Errorf("tenant_%02d is at %v, want %s", i, got, seedRev)
+		}
+	}
+	// A retry of index 2 (backoffLimitPerIndex) finds its targets at head.
+	again, err := pod(t.Context(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range again[:len(again)-1] {
+		if owner[l.Target] != 2 || l.Applied != 0 {
+			t.Errorf("retry of index 2: %+v", l)
+		}
+	}
 }

@@ -3,10 +3,7 @@ package script
 import (
 	"errors"
 	"io/fs"
-	"path"
 	"runtime"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -16,13 +13,22 @@ import (
 // the root.
 //
 // Files and folders whose names start with "." are skipped (editor lock
-// files, .git), as are files whose names do not end in ".sql". The files
+// files, .git), as are files whose names do not end in ".sql". Symbolic
+// links to files and folders are followed (a Kubernetes ConfigMap volume
+// links each file to ..data/<name>), a link loop is an error, and a file
+// reachable by several paths is loaded once. A *.sql entry that cannot be
+// read (a broken link, a special file) is an error naming its path. The files
 // are returned sorted by Path, which is the path within fsys ("dir/a.sql",
 // not "a.sql"). All problems are reported, joined with errors.Join; a
 // directory that does not exist is an [*Error] that wraps
 // [fs.ErrNotExist]. Duplicate revision ids across files are not checked
 // here: the revision graph reports them, naming both files.
 func Load(fsys fs.FS, dir string) ([]*File, error) {
+	return LoadSyntax(fsys, dir, SyntaxStandard)
+}
+
+// LoadSyntax is [Load] with the statements split by syn's rules.
+func LoadSyntax(fsys fs.FS, dir string, syn Syntax) ([]*File, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -37,34 +43,9 @@ func Load(fsys fs.FS, dir string) ([]*File, error) {
 		return nil, &Error{Path: dir, Msg: "script directory is not a directory", Err: fs.ErrInvalid}
 	}
 
-	var paths []string
-	var errs []error
-	walkErr := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err})
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		if p != dir && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() && path.Ext(name) == ".sql" {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	if walkErr != nil {
-		errs = append(errs, &Error{Path: dir, Msg: "cannot read script directory: " + walkErr.Error(), Err: walkErr})
-	}
-	slices.Sort(paths)
+	paths, errs := collectScripts(fsys, dir)
 
-	parsed := readAll(fsys, paths)
+	parsed := readAll(fsys, paths, syn)
 	files := make([]*File, 0, len(paths))
 	for _, r := range parsed {
 		if r.err != nil {
@@ -91,7 +72,7 @@ const loadWorkers = 8
 
 // readAll reads and parses every path, in parallel for large directories,
 // and returns the outcomes in the order of paths.
-func readAll(fsys fs.FS, paths []string) []parsedFile {
+func readAll(fsys fs.FS, paths []string, syn Syntax) []parsedFile {
 	out := make([]parsedFile, len(paths))
 	one := func(i int) {
 		p := paths[i]
@@ -100,7 +81,7 @@ func readAll(fsys fs.FS, paths []string) []parsedFile {
 			out[i].err = &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
 			return
 		}
-		out[i].file, out[i].err = Parse(p, data)
+		out[i].file, out[i].err = ParseSyntax(p, data, syn)
 	}
 	workers := min(loadWorkers, runtime.GOMAXPROCS(0)*4, len(paths)/64)
 	if workers <= 1 {

@@ -46,7 +46,7 @@ func (c *conn) Exec(ctx context.Context, sql string, args ...any) (int64, error)
 	before := c.c.TotalChanges()
 	if len(args) == 0 {
 		if err := c.c.Exec(sql); err != nil {
-			return 0, wrapCtx(ctx, err)
+			return 0, wrapCtx(ctx, storageError(err))
 		}
 		return c.c.TotalChanges() - before, nil
 	}
@@ -59,7 +59,7 @@ func (c *conn) Exec(ctx context.Context, sql string, args ...any) (int64, error)
 		err = cerr
 	}
 	if err != nil {
-		return 0, wrapCtx(ctx, err)
+		return 0, wrapCtx(ctx, storageError(err))
 	}
 	return c.c.TotalChanges() - before, nil
 }

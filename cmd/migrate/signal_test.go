@@ -20,9 +20,10 @@ func TestSignalExitCodes(t *testing.T) {
 	for _, tt := range []struct {
 		sig  syscall.Signal
 		code int
+		name string
 	}{
-		{syscall.SIGINT, 130},
-		{syscall.SIGTERM, 143},
+		{syscall.SIGINT, 130, "SIGINT"},
+		{syscall.SIGTERM, 143, "SIGTERM"},
 	} {
 		t.Run(tt.sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
@@ -67,6 +68,10 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000
 			}
 			if !strings.Contains(stderr.String(), "5107ab1e0001") {
 				t.Errorf("stderr does not name the interrupted revision:\n%s", stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "interrupted by "+tt.name+": upgrade 5107ab1e0001") ||
+				strings.Contains(stderr.String(), "context canceled") {
+				t.Errorf("stderr does not say the run was interrupted by %s (and only that):\n%s", tt.name, stderr.String())
 			}
 		})
 	}

@@ -27,6 +27,8 @@ var rules = []struct {
 	{"adapter/postgres/pgdialect", []string{"adapter"}, nil},
 	{"adapter/sqlite", []string{"adapter", "adapter/sqlite/sqlitedialect"}, []string{"github.com/ncruces/"}},
 	{"adapter/sqlite/sqlitedialect", []string{"adapter"}, nil},
+	{"adapter/mysql", []string{"adapter", "adapter/mysql/mysqldialect", "adapter/sqldb"}, []string{"github.com/go-sql-driver/mysql"}},
+	{"adapter/mysql/mysqldialect", []string{"adapter"}, nil},
 	{"adapter/sqldb", []string{"adapter", "adapter/postgres/pgdialect", "adapter/sqlite/sqlitedialect", "adapter/mysql/mysqldialect"}, nil},
 	{"internal/dsn", nil, nil},
 	{"engine", []string{"revgraph", "script", "adapter"}, []string{"github.com/rs/zerolog", "golang.org/x/sync"}},
@@ -120,7 +122,7 @@ func TestDependencyDirection(t *testing.T) {
 			if drel == "cli" && !strings.HasPrefix(rel, "cmd/") && !strings.HasPrefix(rel, "examples/") {
 				t.Errorf("%s imports cli; only commands may", rel)
 			}
-			if (drel == "internal/pgtest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
+			if (drel == "internal/pgtest" || drel == "internal/mysqltest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
 				t.Errorf("%s imports test helper %s outside a _test.go file", rel, drel)
 			}
 		}

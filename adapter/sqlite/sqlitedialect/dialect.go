@@ -130,3 +130,9 @@ func (Dialect) HistoryNow() string { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now
 func (Dialect) Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+var _ adapter.MultiStatementExecer = Dialect{}
+
+// MultiStatementExec reports true: an Exec without arguments runs through
+// sqlite3_exec, which takes several statements.
+func (Dialect) MultiStatementExec() bool { return true }

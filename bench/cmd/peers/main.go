@@ -26,8 +26,8 @@ type options struct {
 	w3n, w3rows    int
 	w5runs, w5revs int
 	w4sizes        []int
-	w6pg, w6sqlite int
-	w6revs         int
+	w6pg, w6sqlite []int
+	w6rounds       int
 	w6conc         []int
 	repo           string
 }
@@ -51,7 +51,7 @@ func main() {
 
 func run() error {
 	var o options
-	var sizes, dbs, only, conc, w4sizes string
+	var sizes, dbs, only, conc, w4sizes, w6pg, w6sqlite string
 	flag.IntVar(&o.rounds, "rounds", 5, "measured rounds per case")
 	flag.IntVar(&o.warmup, "warmup", 1, "warm-up rounds per case, not reported (W1/W2: before the first size only)")
 	flag.StringVar(&sizes, "sizes", "100,1000", "W1/W2 chain lengths")
@@ -62,10 +62,10 @@ func run() error {
 	flag.StringVar(&w4sizes, "w4-sizes", "10000,100000", "W4 graph sizes (revisions); goose and golang-migrate run at the first")
 	flag.IntVar(&o.w5runs, "w5-runs", 20, "W5 measured CLI runs")
 	flag.IntVar(&o.w5revs, "w5-revisions", 100, "W5 chain length")
-	flag.IntVar(&o.w6pg, "w6-schemas", 25, "W6 PostgreSQL schemas")
-	flag.IntVar(&o.w6sqlite, "w6-files", 100, "W6 SQLite files")
-	flag.IntVar(&o.w6revs, "w6-revisions", 20, "W6 chain length per target")
-	flag.StringVar(&conc, "w6-concurrency", "1,2,4,8", "W6 concurrency levels of UpgradeAll")
+	flag.StringVar(&w6pg, "w6-schemas", "400,2000", "W6 fleet sizes in PostgreSQL schemas")
+	flag.StringVar(&w6sqlite, "w6-files", "2000", "W6 fleet sizes in SQLite files")
+	flag.IntVar(&o.w6rounds, "w6-rounds", 3, "W6 measured rounds (each runs every tool on a fresh fleet)")
+	flag.StringVar(&conc, "w6-concurrency", "1,4,16", "W6 --concurrency levels of the CLI")
 	flag.StringVar(&o.repo, "repo", "..", "root of the retort module (to build the CLI)")
 	flag.Parse()
 	var err error
@@ -76,6 +76,12 @@ func run() error {
 		return err
 	}
 	if o.w6conc, err = ints(conc); err != nil {
+		return err
+	}
+	if o.w6pg, err = ints(w6pg); err != nil {
+		return err
+	}
+	if o.w6sqlite, err = ints(w6sqlite); err != nil {
 		return err
 	}
 	o.dbs = strings.Split(dbs, ",")
@@ -198,11 +204,12 @@ func (b *bench) all(ctx context.Context, out io.Writer) error {
 		writeTable(out, []*cell{c})
 	}
 	if b.opts.only["W6"] {
-		cells, err := b.fanOut(ctx)
+		cells, err := b.fleets(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "### W6: fan-out, %d revisions per target\n\n", b.opts.w6revs)
+		fmt.Fprintf(out, "### W6: fleets, %d revisions of 2 statements per target, from empty (%d rounds, whole processes)\n\n",
+			fleetRevisions, b.opts.w6rounds)
 		writeTable(out, cells)
 	}
 	fmt.Fprintf(out, "Harness wall time: %s.\n", time.Since(start).Round(time.Second))
@@ -416,84 +423,4 @@ func (b *bench) coldStart(ctx context.Context) (*cell, error) {
 		}
 	}
 	return c, nil
-}
-
-// fanOut runs W6: UpgradeAll over many targets at several concurrency
-// levels, beside a sequential goose loop over the same targets.
-func (b *bench) fanOut(ctx context.Context) ([]*cell, error) {
-	w := trivial(b.opts.w6revs)
-	dir, err := b.scripts(w)
-	if err != nil {
-		return nil, err
-	}
-	type variant struct {
-		name string
-		tool string
-		conc int
-	}
-	variants := []variant{{toolGooseLoop, toolGooseLoop, 1}}
-	for _, c := range b.opts.w6conc {
-		variants = append(variants, variant{fmt.Sprintf("%s c=%d", toolRetortFan, c), toolRetortFan, c})
-	}
-	names := make([]string, len(variants))
-	for i, v := range variants {
-		names[i] = v.name
-	}
-	refs := []string{toolGooseLoop, names[1]}
-	var cells []*cell
-	for _, db := range b.opts.dbs {
-		count := b.opts.w6sqlite
-		what := "files"
-		if db == dbPostgres {
-			count, what = b.opts.w6pg, "schemas"
-		}
-		title := fmt.Sprintf("%s, %d %s", db, count, what)
-		c := newCell(title, names, refs)
-		for r := range b.opts.warmup + b.opts.rounds {
-			b.progress("W6 %s round %d", title, r+1)
-			for _, v := range variants {
-				s, err := b.fleet(ctx, db, count, func(targets []string) (sample, error) {
-					return runChild(ctx, b.self, &job{Tool: v.tool, DB: db, Targets: targets, Dir: dir, Op: opUp, Concurrency: v.conc})
-				})
-				if err != nil {
-					return nil, err
-				}
-				if r >= b.opts.warmup {
-					c.add(v.name, s)
-				}
-			}
-		}
-		cells = append(cells, c)
-	}
-	return cells, nil
-}
-
-// fleet prepares count empty targets (schemas of one scratch database, or
-// SQLite files in one folder), runs fn on them and removes them.
-func (b *bench) fleet(ctx context.Context, db string, count int, fn func([]string) (sample, error)) (s sample, err error) {
-	t, err := b.fresh(ctx, db)
-	if err != nil {
-		return s, err
-	}
-	defer func() {
-		if cerr := t.cleanup(); err == nil {
-			err = cerr
-		}
-	}()
-	targets := make([]string, count)
-	var ddl []string
-	for i := range count {
-		if db == dbPostgres {
-			ddl = append(ddl, fmt.Sprintf("CREATE SCHEMA s_%d", i))
-			targets[i] = withParam(t.address, "search_path", fmt.Sprintf("s_%d", i))
-		} else {
-			targets[i] = filepath.Join(filepath.Dir(t.address), fmt.Sprintf("t%d.db", i))
-		}
-	}
-	if db == dbPostgres {
-		if err := execOn(ctx, t.address, ddl...); err != nil {
-			return s, fmt.Errorf("create schemas: %w", err)
-		}
-	}
-	return fn(targets)
 }

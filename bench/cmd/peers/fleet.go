@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// W6 tool names, as they appear in the report.
+const (
+	toolFleetFloor = "floor-one-session"
+	toolFleetCLI   = "retort-cli"
+)
+
+// fleetRevisions and fleetStatements shape W6's workload: every target gets
+// the same 3 revisions of 2 statements (a table and an index).
+const fleetRevisions = 3
+
+func fleetWorkload() *workload {
+	w := &workload{name: "fleet", n: fleetRevisions}
+	for i := range fleetRevisions {
+		w.up = append(w.up, []string{
+			fmt.Sprintf("CREATE TABLE f_%d (id bigint PRIMARY KEY, v text)", i),
+			fmt.Sprintf("CREATE INDEX f_%d_v ON f_%d (v)", i, i),
+		})
+		w.down = append(w.down, []string{fmt.Sprintf("DROP TABLE f_%d", i)})
+	}
+	return w
+}
+
+// fleets runs W6: one fleet of PostgreSQL schemas (of each -w6-schemas
+// size) and one of SQLite files (-w6-files) upgraded from empty by the CLI
+// at each -w6-concurrency, beside the one-session floor (psql or sqlite3
+// running the same SQL target by target, BEGIN … COMMIT each, version row
+// included) and a sequential goose loop over the same targets.
+func (b *bench) fleets(ctx context.Context) ([]*cell, error) {
+	w := fleetWorkload()
+	dir, err := b.scripts(w)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{toolFleetFloor, toolGooseLoop}
+	for _, c := range b.opts.w6conc {
+		names = append(names, fmt.Sprintf("%s c=%d", toolFleetCLI, c))
+	}
+	refs := []string{toolFleetFloor, toolGooseLoop}
+	type size struct {
+		db    string
+		count int
+	}
+	var sizes []size
+	if b.has(dbPostgres) {
+		for _, n := range b.opts.w6pg {
+			sizes = append(sizes, size{dbPostgres, n})
+		}
+	}
+	if b.has(dbSQLite) {
+		for _, n := range b.opts.w6sqlite {
+			sizes = append(sizes, size{dbSQLite, n})
+		}
+	}
+	rounds := b.opts.w6rounds
+	var cells []*cell
+	for _, sz := range sizes {
+		what := "schemas"
+		if sz.db == dbSQLite {
+			what = "files"
+		}
+		title := fmt.Sprintf("%s, %d %s", sz.db, sz.count, what)
+		c := newCell(title, names, refs)
+		for r := range b.opts.warmup + rounds {
+			for _, tool := range names {
+				b.progress("W6 %s round %d: %s", title, r+1, tool)
+				s, err := b.fleetRun(ctx, sz.db, sz.count, dir, w, tool)
+				if err != nil {
+					return nil, err
+				}
+				if r >= b.opts.warmup {
+					c.add(tool, s)
+				}
+			}
+		}
+		cells = append(cells, c)
+	}
+	return cells, nil
+}
+
+// fleetRun prepares count empty targets (schemas of a fresh database, or a
+// fresh folder for SQLite files), runs one tool on them and removes them.
+func (b *bench) fleetRun(ctx context.Context, db string, count int, dir string, w *workload, tool string) (s sample, err error) {
+	t, err := b.fresh(ctx, db)
+	if err != nil {
+		return s, err
+	}
+	defer func() {
+		if cerr := t.cleanup(); err == nil {
+			err = cerr
+		}
+	}()
+	work := filepath.Dir(t.address)
+	targets := make([]string, count)
+	if db == dbPostgres {
+		var ddl strings.Builder
+		for i := range count {
+			fmt.Fprintf(&ddl, "CREATE SCHEMA s_%d;\n", i)
+			targets[i] = withParam(t.address, "search_path", fmt.Sprintf("s_%d", i))
+		}
+		if err := execOn(ctx, t.address, ddl.String()); err != nil {
+			return s, fmt.Errorf("create schemas: %w", err)
+		}
+		work = b.tmp
+	} else {
+		for i := range count {
+			targets[i] = filepath.Join(work, fmt.Sprintf("t%d.db", i))
+		}
+	}
+	switch {
+	case tool == toolFleetFloor:
+		return b.fleetFloor(ctx, db, t.address, targets, w)
+	case tool == toolGooseLoop:
+		return runChild(ctx, b.self, &job{Tool: toolGooseLoop, DB: db, Targets: targets, Dir: dir, Op: opUp})
+	}
+	conc, _ := strings.CutPrefix(tool, toolFleetCLI+" c=")
+	args := []string{"--dir", filepath.Join(dir, "retort"), "--log-level", "error", "upgrade", "head", "--concurrency", conc, "--json-lines"}
+	if db == dbPostgres {
+		args = append([]string{"--url", t.address}, append(args, "--schemas-from-query",
+			`SELECT nspname FROM pg_namespace WHERE nspname LIKE 's\_%'`)...)
+	} else {
+		list := filepath.Join(b.tmp, "targets-"+strconv.Itoa(b.seq)+".txt")
+		var lines strings.Builder
+		for _, p := range targets {
+			lines.WriteString("sqlite:" + p + "\n")
+		}
+		if err := os.WriteFile(list, []byte(lines.String()), 0o644); err != nil {
+			return s, err
+		}
+		defer os.Remove(list)
+		args = append(args, "--targets", list)
+	}
+	return runProcess(ctx, b.tmp, b.cli, args...)
+}
+
+// fleetFloor writes the whole fleet's SQL as one script and runs it in one
+// psql or sqlite3 session: per target BEGIN, the version table, every
+// revision's statements, the version row, COMMIT.
+func (b *bench) fleetFloor(ctx context.Context, db, dbURL string, targets []string, w *workload) (sample, error) {
+	var sql strings.Builder
+	head := revID(w.n - 1)
+	for i, tgt := range targets {
+		if db == dbPostgres {
+			fmt.Fprintf(&sql, "BEGIN;\nSET LOCAL search_path TO s_%d;\n", i)
+			sql.WriteString("CREATE TABLE migrate_version (version_num varchar(255) PRIMARY KEY);\n")
+			for _, st := range w.upStatements() {
+				sql.WriteString(st + ";\n")
+			}
+			fmt.Fprintf(&sql, "INSERT INTO migrate_version VALUES ('%s');\nCOMMIT;\n", head)
+			continue
+		}
+		fmt.Fprintf(&sql, "ATTACH '%s' AS t;\nPRAGMA t.journal_mode=WAL;\nBEGIN;\n", tgt)
+		sql.WriteString("CREATE TABLE t.migrate_version (version_num varchar(255) PRIMARY KEY);\n")
+		for r := range w.n {
+			fmt.Fprintf(&sql, "CREATE TABLE t.f_%d (id bigint PRIMARY KEY, v text);\nCREATE INDEX t.f_%d_v ON f_%d (v);\n", r, r, r)
+		}
+		fmt.Fprintf(&sql, "INSERT INTO t.migrate_version VALUES ('%s');\nCOMMIT;\nDETACH t;\n", head)
+	}
+	script := filepath.Join(b.tmp, fmt.Sprintf("floor-%d.sql", b.seq))
+	if err := os.WriteFile(script, []byte(sql.String()), 0o644); err != nil {
+		return sample{}, err
+	}
+	defer os.Remove(script)
+	if db == dbPostgres {
+		return runProcess(ctx, b.tmp, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", script, dbURL)
+	}
+	return runProcess(ctx, b.tmp, "sqlite3", "-bail", ":memory:", ".read "+script)
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/postgres"
+	"github.com/retort-sql/retort/internal/dsn"
+)
+
+// poolSet holds the pools that the schemas of one database share in a
+// fleet: one per database URL, opened when its first schema runs, with at
+// most size connections (--concurrency), closed when the command ends.
+type poolSet struct {
+	ctx   context.Context
+	size  int
+	mu    sync.Mutex
+	pools map[string]*sharedPool
+}
+
+type sharedPool struct {
+	pool adapter.Pool
+	err  error
+}
+
+// get returns the pool of rawURL, opening it on first use. A pool that
+// cannot be opened is remembered as such: every schema on it fails with
+// the same error, and it is not dialled again for each.
+func (ps *poolSet) get(rawURL string) adapter.Pool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	sp := ps.pools[rawURL]
+	if sp == nil {
+		sp = &sharedPool{}
+		p, err := postgres.Open(ps.ctx, withPoolSize(rawURL, ps.size))
+		if err != nil {
+			sp.err = fmt.Errorf("open %s: %w", dsn.Redact(rawURL), err)
+		} else {
+			sp.pool = p
+		}
+		ps.pools[rawURL] = sp
+	}
+	if sp.err != nil {
+		return failedPool{sp.err}
+	}
+	return sp.pool
+}
+
+func (ps *poolSet) close() {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for _, sp := range ps.pools {
+		if sp.pool != nil {
+			_ = sp.pool.Close()
+		}
+	}
+	ps.pools = map[string]*sharedPool{}
+}
+
+// withPoolSize sets pgxpool's pool_max_conns on a URL that does not set it.
+func withPoolSize(raw string, n int) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Get("pool_max_conns") == "" {
+		q.Set("pool_max_conns", strconv.Itoa(max(n, 1)))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// failedPool stands for a pool that could not be opened.
+type failedPool struct{ err error }
+
+func (p failedPool) Acquire(context.Context) (adapter.Conn, error) { return nil, p.err }
+func (failedPool) Dialect() adapter.Dialect                        { return postgres.Dialect{} }
+func (failedPool) Close() error                                    { return nil }
