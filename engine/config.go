@@ -53,8 +53,9 @@ type Config struct {
 	// sharing). The engine runs on it and never releases it; inside a
 	// caller's transaction it begins and commits nothing.
 	Conn adapter.Conn
-	// Locker serialises runs across processes; nil means the dialect's own
-	// lock (a PostgreSQL session advisory lock, a lock file for SQLite).
+	// Locker serialises runs across processes; nil means the connection's
+	// own (adapter.Conn.Locker: a PostgreSQL session advisory lock, a lock
+	// file for SQLite, a MySQL named lock).
 	// Use postgres.LeaseLocker behind PgBouncer's transaction pooling,
 	// where session advisory locks do not hold.
 	Locker adapter.Locker

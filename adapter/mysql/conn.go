@@ -175,6 +175,9 @@ func (c *conn) InTx() bool { return c.inTx }
 
 func (c *conn) Dialect() adapter.Dialect { return Dialect{} }
 
+// Locker returns the named lock (mysqldialect.Dialect.Lock).
+func (c *conn) Locker() adapter.Locker { return Dialect{} }
+
 // Release returns the connection to its pool. An open transaction is
 // rolled back; a connection that is broken or still holds a GET_LOCK lock
 // is closed instead, which ends its session on the server.

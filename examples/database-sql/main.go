@@ -55,7 +55,7 @@ func open(driver, url, path string) (*sql.DB, sqldb.Dialect, error) {
 	switch driver {
 	case "pgx":
 		if url == "" {
-			return nil, nil, errors.New("DATABASE_URL is not set")
+			return nil, sqldb.Dialect{}, errors.New("DATABASE_URL is not set")
 		}
 		db, err := sql.Open("pgx", url)
 		return db, sqldb.Postgres, err
@@ -63,7 +63,7 @@ func open(driver, url, path string) (*sql.DB, sqldb.Dialect, error) {
 		db, err := sql.Open("sqlite3", "file:"+path+"?_pragma=busy_timeout(10000)")
 		return db, sqldb.SQLite, err
 	}
-	return nil, nil, fmt.Errorf("-driver must be pgx or sqlite, not %q", driver)
+	return nil, sqldb.Dialect{}, fmt.Errorf("-driver must be pgx or sqlite, not %q", driver)
 }
 
 func run(ctx context.Context, out io.Writer, driver, url, path, outcome string) error {
