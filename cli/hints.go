@@ -11,6 +11,7 @@ import (
 
 	"github.com/retort-sql/retort/adapter"
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -89,23 +90,7 @@ func sqlState(err error) string {
 // redactURL replaces the password of rawURL, wherever it appears in msg,
 // with "xxxxx". Each fleet target has its own URL, and so its own secret.
 func redactURL(msg, rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return msg
-	}
-	var secrets []string
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			secrets = append(secrets, pw)
-		}
-	}
-	if pw := u.Query().Get("password"); pw != "" {
-		secrets = append(secrets, pw)
-	}
-	for _, pw := range secrets {
-		if len(pw) < 3 {
-			continue
-		}
+	for _, pw := range dsn.Secrets(rawURL) {
 		msg = strings.ReplaceAll(msg, pw, "xxxxx")
 		msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
 		msg = strings.ReplaceAll(msg, url.PathEscape(pw), "xxxxx")

@@ -199,16 +199,18 @@ func (h historySQL) insertRows(n int) string {
 	return b.String()
 }
 
-// progress takes: statements_done, revision.
+// progress takes: statements_done, checksum (of the statements done),
+// revision.
 func (h historySQL) progress() string {
-	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET statements_done = " + h.ph(1) +
-		" WHERE revision = " + h.ph(2) + " AND status = " + h.d.Literal(statusRunning)
+	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET statements_done = " + h.ph(1) + ", checksum = " + h.ph(2) +
+		" WHERE revision = " + h.ph(3) + " AND status = " + h.d.Literal(statusRunning)
 }
 
-// finish takes: status, duration_ms, revision.
+// finish takes: status, duration_ms, checksum (of the whole section),
+// revision.
 func (h historySQL) finish() string {
 	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = " + h.ph(1) + ", duration_ms = " + h.ph(2) +
-		" WHERE revision = " + h.ph(3) + " AND status = " + h.d.Literal(statusRunning)
+		", checksum = " + h.ph(3) + " WHERE revision = " + h.ph(4) + " AND status = " + h.d.Literal(statusRunning)
 }
 
 // markStamped marks every interrupted section as resolved by a stamp.
@@ -320,7 +322,9 @@ func (e *Engine) drift(rows []string, hist []HistoryEntry) error {
 	last := map[string]HistoryEntry{}
 	var order []string
 	for _, h := range hist {
-		if h.Direction == "stamp" {
+		// An interrupted section's row covers the statements that ran;
+		// resuming checks them.
+		if h.Direction == "stamp" || h.Status == statusRunning || h.Status == statusStamped {
 			continue
 		}
 		if _, seen := last[h.Revision]; !seen {
