@@ -49,7 +49,12 @@ func PollLock(ctx context.Context, p LockPoll) error {
 			report(p.holder(ctx), time.Since(start))
 			nextReport = nextReport.Add(LockReportEvery)
 		}
-		timer := time.NewTimer(delay/2 + rand.N(delay/2+1))
+		sleep := delay/2 + rand.N(delay/2+1)
+		if until := time.Until(nextReport); LockWaitFromContext(ctx) != nil && until < sleep {
+			// Wake for the report on time rather than up to a second late.
+			sleep = max(until, 0)
+		}
+		timer := time.NewTimer(sleep)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
