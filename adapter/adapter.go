@@ -41,6 +41,12 @@ type Conn interface {
 	InTx() bool
 	// Dialect describes the database behind the connection.
 	Dialect() Dialect
+	// Locker returns the lock that serialises migration runs on this
+	// connection's database (a PostgreSQL advisory lock, a SQLite lock
+	// file, a MySQL named lock); nil when the connection cannot take one
+	// (the offline recorder). Locking belongs to the connection side, not
+	// to the pure [Dialect].
+	Locker() Locker
 	// Release gives the connection back to its pool. It is idempotent. A
 	// connection broken by a cancelled statement is destroyed rather than
 	// reused. Releasing a caller's shared connection does nothing.
@@ -149,12 +155,6 @@ type Dialect interface {
 	HistoryNow() string
 	// Literal renders a string as a SQL literal, for offline scripts.
 	Literal(s string) string
-	// Lock serialises migration runs on the same version table across
-	// processes. It blocks until the lock is held or ctx is done. The engine
-	// calls unlock exactly once, on a context that is not cancelled.
-	// Inside a caller's transaction an implementation takes a
-	// transaction-scoped lock, which the caller's commit or rollback releases.
-	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
 // IdentValidator checks a table name before any SQL is built from it (the
@@ -166,10 +166,16 @@ type IdentValidator interface {
 	ValidateIdent(t Ident) error
 }
 
-// Locker serialises migration runs. Every [Dialect] is a Locker (its Lock
-// method); other implementations, such as a lease table for PostgreSQL
-// behind PgBouncer's transaction pooling, replace it through the engine's
-// configuration.
+// Locker serialises migration runs on the same version table across
+// processes. Lock blocks until the lock is held or ctx is done (waiting
+// through [PollLock] where the lock is taken by trying again); the engine
+// calls unlock exactly once, on a context that is not cancelled. Inside a
+// caller's transaction an implementation takes a transaction-scoped lock
+// where the database has one, which the caller's commit or rollback
+// releases. Every connection provides its database's Locker
+// ([Conn.Locker]); other implementations, such as a lease table for
+// PostgreSQL behind PgBouncer's transaction pooling, replace it through the
+// engine's configuration.
 type Locker interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
@@ -249,14 +255,14 @@ func (e *ConnBrokenError) Error() string {
 
 func (e *ConnBrokenError) Unwrap() error { return e.Err }
 
-// LockWaitFunc is told, every few seconds while [Dialect.Lock] waits, who
+// LockWaitFunc is told, every few seconds while a [Locker] waits, who
 // holds the lock (as far as the database can say) and how long the caller has
 // waited so far. It must not block.
 type LockWaitFunc func(holder string, waited time.Duration)
 
 type lockWaitKey struct{}
 
-// WithLockWait returns a context that carries fn for [Dialect.Lock], in the
+// WithLockWait returns a context that carries fn for a [Locker], in the
 // manner of net/http/httptrace: the adapter calls fn while it waits, so the
 // caller can log the wait without the adapter knowing any logger.
 func WithLockWait(ctx context.Context, fn LockWaitFunc) context.Context {

@@ -102,7 +102,7 @@ func TestLockTimeoutHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Release()
-	unlock, err := p.Dialect().Lock(t.Context(), c, adapter.Ident{Name: "migrate_version"})
+	unlock, err := c.Locker().Lock(t.Context(), c, adapter.Ident{Name: "migrate_version"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,15 +195,18 @@ func (a *app) engineConfig() (engine.Config, error) {
 		return engine.Config{}, err
 	}
 	return engine.Config{
-		URL:          a.set.URL,
-		Opener:       open.Opener{},
-		Scripts:      src,
-		ScriptDir:    ".",
-		GoRevisions:  a.opts.GoRevisions,
-		VersionTable: a.set.VersionTable,
-		HistoryTable: a.set.HistoryTable,
-		TxMode:       a.set.TxMode,
-		Logger:       a.log,
+		URL:    a.set.URL,
+		Opener: open.Opener{},
+		// The CLI checks the folder itself (naming "migrate init"), and an
+		// empty one is a valid project: upgrade head then does nothing.
+		AllowEmptyScripts: true,
+		Scripts:           src,
+		ScriptDir:         ".",
+		GoRevisions:       a.opts.GoRevisions,
+		VersionTable:      a.set.VersionTable,
+		HistoryTable:      a.set.HistoryTable,
+		TxMode:            a.set.TxMode,
+		Logger:            a.log,
 	}, nil
 }
 

@@ -180,7 +180,7 @@ func lockIsFree(t *testing.T, db *testDB, iter int) {
 		t.Fatal(err)
 	}
 	defer c.Release()
-	unlock, err := db.inspect.Dialect().Lock(ctx, c, adapter.Ident{Name: engine.DefaultVersionTable})
+	unlock, err := c.Locker().Lock(ctx, c, adapter.Ident{Name: engine.DefaultVersionTable})
 	if err != nil {
 		t.Fatalf("iteration %d: migration lock not free after the cancel: %v", iter, err)
 	}

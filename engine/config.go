@@ -48,24 +48,32 @@ type Config struct {
 	// dialect). It is needed only when neither Pool nor Conn is set;
 	// open.Engine sets open.Opener{} when it is nil.
 	Opener Opener
-	// Pool is a caller's pool to take connections from.
+	// Pool is a caller's pool to take connections from. Open rejects a
+	// Config with both Pool and Conn.
 	Pool adapter.Pool
 	// Conn is a caller's connection or open transaction (connection
 	// sharing). The engine runs on it and never releases it; inside a
 	// caller's transaction it begins and commits nothing.
 	Conn adapter.Conn
-	// Locker serialises runs across processes; nil means the dialect's own
-	// lock (a PostgreSQL session advisory lock, a lock file for SQLite).
+	// Locker serialises runs across processes; nil means the connection's
+	// own (adapter.Conn.Locker: a PostgreSQL session advisory lock, a lock
+	// file for SQLite, a MySQL named lock).
 	// Use postgres.LeaseLocker behind PgBouncer's transaction pooling,
 	// where session advisory locks do not hold.
 	Locker adapter.Locker
 	// Dialect is needed only in offline mode with no URL, Pool or Conn:
-	// "postgres" or "sqlite".
+	// "postgres" or "sqlite". Open rejects it outside offline mode.
 	Dialect string
 	// Scripts is the script source; nil means os.DirFS("migrations").
 	Scripts fs.FS
 	// ScriptDir is the folder within Scripts; empty means ".".
 	ScriptDir string
+	// AllowEmptyScripts lets Open succeed when the script folder is
+	// missing or holds no revision and no GoRevisions are given: the graph
+	// is then empty, commands that read (Current, History, Check) work and
+	// Upgrade reports [ErrNoRevisions]. Without it Open returns an error
+	// wrapping ErrNoRevisions that names the folder.
+	AllowEmptyScripts bool
 	// GoRevisions are revisions written in Go, added to the scripts.
 	GoRevisions []GoRevision
 	// VersionTable is the version table's name; "schema.table" is allowed.

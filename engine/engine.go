@@ -63,6 +63,12 @@ type Result struct {
 // opens the database pool. Nothing is written to the database, and every
 // script and graph problem is reported before any connection is made.
 func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	switch {
+	case cfg.Pool != nil && cfg.Conn != nil:
+		return nil, fmt.Errorf("%w: Pool and Conn are both set; the engine runs on one of them", ErrConfig)
+	case cfg.Dialect != "" && cfg.Offline == nil:
+		return nil, fmt.Errorf("%w: Dialect %q is for offline mode only (set Offline, or drop Dialect: online the database says)", ErrConfig, cfg.Dialect)
+	}
 	cat, err := loadCatalog(&cfg, false)
 	if err != nil {
 		return nil, err

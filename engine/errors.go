@@ -16,12 +16,17 @@ var (
 	ErrIrreversible = errors.New("revision is irreversible")
 	// ErrNotAtHead is returned by Check when upgrades are pending.
 	ErrNotAtHead = errors.New("database is not at head")
+	// ErrConfig is wrapped by Open's error for a Config whose fields
+	// conflict (Pool and Conn both set; Dialect outside offline mode).
+	ErrConfig = errors.New("invalid engine configuration")
 	// ErrClosed is returned by an Engine method called after Close.
 	ErrClosed = errors.New("engine closed")
 	// ErrNoRevisions is returned by Upgrade when the scripts and Go
 	// revisions hold no revision at all (an empty or mistyped script
 	// directory, an embed.FS that embedded nothing): there is nothing to
-	// upgrade to, which is never the same as being at head.
+	// upgrade to, which is never the same as being at head. Open wraps it
+	// too when the script folder is missing or empty and
+	// Config.AllowEmptyScripts is not set.
 	ErrNoRevisions = errors.New("the scripts hold no revision: no *.sql file in the script directory and no Go revision")
 	// ErrNoTxInSharedTx is wrapped when a revision's section needs to run
 	// outside a transaction but the engine runs inside a caller's

@@ -93,7 +93,10 @@ func (r *recorder) Begin(context.Context) (adapter.Tx, error) {
 
 func (r *recorder) InTx() bool               { return false }
 func (r *recorder) Dialect() adapter.Dialect { return r.d }
-func (r *recorder) Release()                 {}
+
+// Locker returns nil: offline mode takes no lock.
+func (r *recorder) Locker() adapter.Locker { return nil }
+func (r *recorder) Release()               {}
 
 // inline replaces $N (PostgreSQL) or ? (SQLite) placeholders with literals.
 // Only the engine's own version-table statements carry arguments.

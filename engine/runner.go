@@ -142,9 +142,12 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 		e.cfg.Logger.Warn().Str("table", e.table.String()).Str("holder", holder).
 			Time("since", time.Now().Add(-waited)).Dur("waited", waited).Msg("waiting for the migration lock")
 	})
-	var locker adapter.Locker = e.dialect
+	locker := conn.Locker()
 	if e.cfg.Locker != nil {
 		locker = e.cfg.Locker
+	}
+	if locker == nil {
+		return nil, fmt.Errorf("lock %s: the connection provides no migration lock; set Config.Locker", e.table)
 	}
 	var (
 		unlock func(context.Context) error

@@ -27,6 +27,11 @@ type Conn interface {
 	// Dialect is "postgres" or "sqlite" ("" when the connection does not
 	// say).
 	Dialect() string
+	// Context returns the ctx given to RunSync: the run's context, for Go
+	// code that calls other context-aware APIs (an HTTP call, a second
+	// database) and should stop when the run is cancelled. It stays the
+	// same after fn returns, but the Conn itself is then dead.
+	Context() context.Context
 }
 
 // cleanupTimeout bounds a rollback or unlock that runs after the caller's
@@ -147,6 +152,8 @@ func (c *syncConn) Query(sql string, args ...any) (adapter.Rows, error) {
 	}
 	return q.Query(c.ctx, sql, args...)
 }
+
+func (c *syncConn) Context() context.Context { return c.ctx }
 
 // beginQueued is begin for a transaction whose statements may travel
 // together: when the connection batches (adapter.Batcher), nothing is sent

@@ -167,8 +167,16 @@ func loadCatalog(cfg *Config, headersOnly bool) (*catalog, error) {
 	if dir == "" {
 		dir = "."
 	}
+	shown := dir // the folder as the user knows it, as nameScriptDir names it
+	switch {
+	case cfg.Scripts == nil:
+		shown = path.Join("migrations", dir)
+	case dir == ".":
+		shown = ". (the root of Config.Scripts)"
+	}
 	var files []*script.File
-	if cfg.Scripts != nil || len(cfg.GoRevisions) == 0 || dirExists(fsys, dir) {
+	missing := !dirExists(fsys, dir)
+	if !(missing && (cfg.AllowEmptyScripts || len(cfg.GoRevisions) > 0 && cfg.Scripts == nil)) {
 		var err error
 		if headersOnly {
 			files, err = script.LoadHeaders(fsys, dir)
@@ -176,8 +184,14 @@ func loadCatalog(cfg *Config, headersOnly bool) (*catalog, error) {
 			files, err = script.LoadSyntax(fsys, dir, syntaxOf(cfg))
 		}
 		if err != nil {
+			if missing {
+				return nil, fmt.Errorf("%w (%w)", nameScriptDir(err, cfg, dir), ErrNoRevisions)
+			}
 			return nil, nameScriptDir(err, cfg, dir)
 		}
+	}
+	if len(files) == 0 && len(cfg.GoRevisions) == 0 && !cfg.AllowEmptyScripts {
+		return nil, fmt.Errorf("script directory %s: %w", shown, ErrNoRevisions)
 	}
 	revs := make([]revgraph.Revision, 0, len(files)+len(cfg.GoRevisions))
 	units := make(map[string]*unit, cap(revs))

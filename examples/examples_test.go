@@ -274,3 +274,51 @@ func TestSQLiteShared(t *testing.T) {
 		})
 	}
 }
+
+// TestDatabaseSQL is scenario (b) on database/sql: pgx's stdlib driver on
+// PostgreSQL and ncruces' driver on SQLite, each rolled back (nothing left)
+// and committed (schema, version row and the program's rows together).
+func TestDatabaseSQL(t *testing.T) {
+	bin := build(t, "database-sql")
+	for _, driver := range []string{"pgx", "sqlite"} {
+		for _, tc := range []struct {
+			outcome string
+			present bool
+		}{
+			{"rollback", false},
+			{"commit", true},
+		} {
+			t.Run(driver+"/"+tc.outcome, func(t *testing.T) {
+				dir := t.TempDir()
+				var db database
+				var out string
+				if driver == "pgx" {
+					url := pgtest.URL(t)
+					out = run(t, dir, env("DATABASE_URL="+url), bin, "-driver", "pgx", "-outcome", tc.outcome)
+					db = openPG(t, url)
+				} else {
+					path := filepath.Join(dir, "app.db")
+					out = run(t, dir, env(), bin, "-driver", "sqlite", "-db", path, "-outcome", tc.outcome)
+					db = openLite(t, path)
+				}
+				if !strings.Contains(out, "upgraded inside the transaction: <base> -> "+noteRev+" (2 applied)") {
+					t.Errorf("output:\n%s", out)
+				}
+				for _, table := range []string{"account", "note", "migrate_version"} {
+					if got := db.tableExists(table); got != tc.present {
+						t.Errorf("after %s: table %s exists = %v, want %v", tc.outcome, table, got, tc.present)
+					}
+				}
+				if !tc.present {
+					return
+				}
+				if got := db.strings("SELECT version_num FROM migrate_version"); !slices.Equal(got, []string{noteRev}) {
+					t.Errorf("version rows = %v, want [%s]", got, noteRev)
+				}
+				if got := db.strings("SELECT body FROM note"); !slices.Equal(got, []string{"first note"}) {
+					t.Errorf("the program's own rows = %v, want [first note]", got)
+				}
+			})
+		}
+	}
+}

@@ -424,10 +424,9 @@ func testDeadline(t *testing.T, p adapter.Pool, o options) {
 }
 
 func testLock(t *testing.T, p adapter.Pool, _ options) {
-	d := p.Dialect()
 	vt := adapter.Ident{Name: "lock_version"}
 	c1 := acquire(t, p)
-	unlock, err := d.Lock(t.Context(), c1, vt)
+	unlock, err := c1.Locker().Lock(t.Context(), c1, vt)
 	if err != nil {
 		t.Fatalf("first lock: %v", err)
 	}
@@ -440,7 +439,7 @@ func testLock(t *testing.T, p adapter.Pool, _ options) {
 	c2, err := p.Acquire(ctx)
 	if err == nil {
 		var unlock2 func(context.Context) error
-		unlock2, err = d.Lock(ctx, c2, vt)
+		unlock2, err = c2.Locker().Lock(ctx, c2, vt)
 		if err == nil {
 			_ = unlock2(t.Context())
 			c2.Release()
@@ -465,7 +464,7 @@ func testLock(t *testing.T, p adapter.Pool, _ options) {
 	c3 := acquire(t, p)
 	ctx3, cancel3 := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel3()
-	unlock3, err := d.Lock(ctx3, c3, vt)
+	unlock3, err := c3.Locker().Lock(ctx3, c3, vt)
 	if err != nil {
 		t.Fatalf("lock after unlock: %v", err)
 	}

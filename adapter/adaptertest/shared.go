@@ -128,9 +128,8 @@ func testSharedCancel(t *testing.T, p adapter.Pool, s *endOnce, o options) {
 }
 
 func testSharedLock(t *testing.T, p adapter.Pool, s *endOnce, _ options) {
-	d := s.Conn.Dialect()
 	vt := adapter.Ident{Name: "lock_version"}
-	unlock, err := d.Lock(t.Context(), s.Conn, vt)
+	unlock, err := s.Conn.Locker().Lock(t.Context(), s.Conn, vt)
 	if err != nil {
 		t.Fatalf("lock on the shared handle: %v", err)
 	}
@@ -139,7 +138,7 @@ func testSharedLock(t *testing.T, p adapter.Pool, s *endOnce, _ options) {
 	c2, err := p.Acquire(ctx)
 	if err == nil {
 		var unlock2 func(context.Context) error
-		unlock2, err = d.Lock(ctx, c2, vt)
+		unlock2, err = c2.Locker().Lock(ctx, c2, vt)
 		if err == nil {
 			_ = unlock2(t.Context())
 			c2.Release()
@@ -159,7 +158,7 @@ func testSharedLock(t *testing.T, p adapter.Pool, s *endOnce, _ options) {
 	c3 := acquire(t, p)
 	ctx3, cancel3 := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel3()
-	unlock3, err := d.Lock(ctx3, c3, vt)
+	unlock3, err := c3.Locker().Lock(ctx3, c3, vt)
 	if err != nil {
 		t.Fatalf("lock after the caller ended: %v", err)
 	}

@@ -180,6 +180,9 @@ func (c *conn) InTx() bool { return c.inTx }
 
 func (c *conn) Dialect() adapter.Dialect { return Dialect{} }
 
+// Locker returns the named lock (mysqldialect.Dialect.Lock).
+func (c *conn) Locker() adapter.Locker { return Dialect{} }
+
 // Release returns the connection to its pool. An open transaction is
 // rolled back; a connection that is broken, still holds a GET_LOCK lock or
 // had its database changed by USE is closed instead, which ends its

@@ -109,14 +109,13 @@ func TestCancelKillsQueryOnServer(t *testing.T) {
 
 func TestLockReleasedAndReportsHolder(t *testing.T) {
 	p := openPool(t)
-	d := p.Dialect()
 	vt := adapter.Ident{Name: "migrate_version"}
 	c1, err := p.Acquire(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c1.Release()
-	unlock, err := d.Lock(t.Context(), c1, vt)
+	unlock, err := c1.Locker().Lock(t.Context(), c1, vt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +133,7 @@ func TestLockReleasedAndReportsHolder(t *testing.T) {
 		holders = append(holders, holder)
 		mu.Unlock()
 	})
-	if _, err := d.Lock(ctx, c2, vt); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c2.Locker().Lock(ctx, c2, vt); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second lock: %v, want a deadline", err)
 	}
 	mu.Lock()
@@ -148,7 +147,7 @@ func TestLockReleasedAndReportsHolder(t *testing.T) {
 	if err := unlock(context.Background()); err != nil {
 		t.Fatalf("second unlock: %v", err)
 	}
-	unlock2, err := d.Lock(t.Context(), c2, vt)
+	unlock2, err := c2.Locker().Lock(t.Context(), c2, vt)
 	if err != nil {
 		t.Fatalf("lock after unlock: %v", err)
 	}
@@ -161,13 +160,12 @@ func TestLockReleasedAndReportsHolder(t *testing.T) {
 // the lock on the server instead of handing it to the next user.
 func TestReleaseWithLockClosesSession(t *testing.T) {
 	p := openPool(t)
-	d := p.Dialect()
 	vt := adapter.Ident{Name: "migrate_version"}
 	c1, err := p.Acquire(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Lock(t.Context(), c1, vt); err != nil {
+	if _, err := c1.Locker().Lock(t.Context(), c1, vt); err != nil {
 		t.Fatal(err)
 	}
 	c1.Release()
@@ -178,7 +176,7 @@ func TestReleaseWithLockClosesSession(t *testing.T) {
 	defer c2.Release()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	unlock, err := d.Lock(ctx, c2, vt)
+	unlock, err := c2.Locker().Lock(ctx, c2, vt)
 	if err != nil {
 		t.Fatalf("lock after the holder was released: %v", err)
 	}

@@ -79,6 +79,9 @@ func (c *conn) InTx() bool { return c.inTx }
 
 func (c *conn) Dialect() adapter.Dialect { return Dialect{} }
 
+// Locker returns the advisory lock ([pgdialect.Dialect.Lock]).
+func (c *conn) Locker() adapter.Locker { return Dialect{} }
+
 // Release returns a pooled connection to its pool. A connection that is
 // closed, busy, inside a transaction or still holding a session advisory
 // lock is destroyed instead (the server's session end rolls back and frees

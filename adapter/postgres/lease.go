@@ -217,32 +217,20 @@ func (l *LeaseLocker) lock(ctx context.Context, c adapter.Conn, t adapter.Ident)
 		return nil, fmt.Errorf("postgres: lease lock %s: %w", qualified, err)
 	}
 
-	start := time.Now()
-	nextReport := start.Add(lockReportEvery)
-	delay := lockPollMin
-	for {
-		ok, err := ls.tryTake(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: lease lock %s: %w", qualified, err)
-		}
-		if ok {
-			break
-		}
-		if report := adapter.LockWaitFromContext(ctx); report != nil && !time.Now().Before(nextReport) {
-			report(ls.describeHolder(ctx), time.Since(start))
-			nextReport = nextReport.Add(lockReportEvery)
-		}
-		sleep := delay/2 + mrand.N(delay/2+1)
-		timer := time.NewTimer(sleep)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-		case <-timer.C:
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Kind: "lease lock", Table: qualified, Waited: time.Since(start), Err: err})
-		}
-		delay = min(delay*2, lockPollMax)
+	err = adapter.PollLock(ctx, adapter.LockPoll{
+		Kind:  "lease lock",
+		Table: qualified,
+		Try: func(ctx context.Context) (bool, error) {
+			ok, err := ls.tryTake(ctx)
+			if err != nil {
+				return false, fmt.Errorf("lease lock %s: %w", qualified, err)
+			}
+			return ok, nil
+		},
+		Holder: ls.describeHolder,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -14,12 +14,11 @@ import (
 // [pgdialect.Dialect.Lock]).
 type Dialect = pgdialect.Dialect
 
-// Lease polling, as the advisory lock's: the first retry after
-// lockPollMin, doubling up to lockPollMax, each delay jittered.
+// Retries of a failed unlock start at lockPollMin and grow to lockPollMax,
+// as adapter.PollLock's waits do.
 const (
-	lockPollMin     = 10 * time.Millisecond
-	lockPollMax     = time.Second
-	lockReportEvery = 5 * time.Second
+	lockPollMin = adapter.LockPollMin
+	lockPollMax = adapter.LockPollMax
 	// lockStmtTimeout bounds one lock statement's round trip, which runs
 	// on a context detached from the caller's.
 	lockStmtTimeout = 10 * time.Second

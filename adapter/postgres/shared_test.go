@@ -94,7 +94,7 @@ func TestFromTx(t *testing.T) {
 				t.Fatal("caller's transaction does not report InTx")
 			}
 			vt := adapter.Ident{Name: "v_" + name}
-			unlock, err := c.Dialect().Lock(t.Context(), c, vt)
+			unlock, err := c.Locker().Lock(t.Context(), c, vt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,15 +238,14 @@ func TestLockPerSchema(t *testing.T) {
 	defer c1.Release()
 	c2, _ := p.Acquire(t.Context())
 	defer c2.Release()
-	d := p.Dialect()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
-	u1, err := d.Lock(ctx, c1, adapter.Ident{Schema: "a", Name: "migrate_version"})
+	u1, err := c1.Locker().Lock(ctx, c1, adapter.Ident{Schema: "a", Name: "migrate_version"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer u1(t.Context())
-	u2, err := d.Lock(ctx, c2, adapter.Ident{Schema: "b", Name: "migrate_version"})
+	u2, err := c2.Locker().Lock(ctx, c2, adapter.Ident{Schema: "b", Name: "migrate_version"})
 	if err != nil {
 		t.Fatalf("lock on schema b blocked by schema a: %v", err)
 	}
@@ -255,12 +254,12 @@ func TestLockPerSchema(t *testing.T) {
 	// are the same table and the same lock.
 	short, cancelShort := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancelShort()
-	u3, err := d.Lock(short, c1, adapter.Ident{Name: "migrate_version"})
+	u3, err := c1.Locker().Lock(short, c1, adapter.Ident{Name: "migrate_version"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer u3(t.Context())
-	if _, err := d.Lock(short, c2, adapter.Ident{Schema: "public", Name: "migrate_version"}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c2.Locker().Lock(short, c2, adapter.Ident{Schema: "public", Name: "migrate_version"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("public.migrate_version not excluded by the unqualified lock: %v", err)
 	}
 }
@@ -275,7 +274,7 @@ func TestReleaseWithLockHeldFreesLock(t *testing.T) {
 	}
 	defer p.Close()
 	c, _ := p.Acquire(t.Context())
-	if _, err := p.Dialect().Lock(t.Context(), c, adapter.Ident{Name: "v"}); err != nil {
+	if _, err := c.Locker().Lock(t.Context(), c, adapter.Ident{Name: "v"}); err != nil {
 		t.Fatal(err)
 	}
 	c.Release()
@@ -295,7 +294,7 @@ func TestLockWaitReportsHolder(t *testing.T) {
 	c2, _ := p.Acquire(t.Context())
 	defer c2.Release()
 	vt := adapter.Ident{Name: "migrate_version"}
-	unlock, err := p.Dialect().Lock(t.Context(), c1, vt)
+	unlock, err := c1.Locker().Lock(t.Context(), c1, vt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +305,7 @@ func TestLockWaitReportsHolder(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(ctx, 6500*time.Millisecond)
 	defer cancel()
-	if _, err := p.Dialect().Lock(ctx, c2, vt); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c2.Locker().Lock(ctx, c2, vt); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v", err)
 	}
 	if len(reports) != 1 {

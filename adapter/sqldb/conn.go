@@ -114,6 +114,9 @@ func (c *conn) InTx() bool { return c.inTx }
 
 func (c *conn) Dialect() adapter.Dialect { return c.d }
 
+// Locker returns the dialect's lock.
+func (c *conn) Locker() adapter.Locker { return c.d.Locker }
+
 // Release gives a pooled connection back to the *sql.DB. One that is broken
 // or still holds a session advisory lock is discarded instead (the
 // server's session end frees the lock). For a caller's connection or

@@ -7,14 +7,21 @@ import (
 )
 
 // Dialect describes the database behind a database/sql handle: its SQL,
-// identifier rules, capabilities and migration lock. The lock must work
-// through the [adapter.Conn] interface alone (it may also use the optional
-// interfaces this package's connections implement:
-// pgdialect.SessionLockCounter and sqlitedialect.LockHolder).
-type Dialect = adapter.Dialect
+// identifier rules and capabilities (the embedded [adapter.Dialect]) and the
+// lock that serialises migration runs on it, which this package's
+// connections return from Locker. The lock must work through the
+// [adapter.Conn] interface alone; it may also use the optional interfaces
+// this package's connections implement (pgdialect.SessionLockCounter,
+// sqlitedialect.LockHolder). A dialect for another database is one such
+// value, built from its driver-free dialect package.
+type Dialect struct {
+	adapter.Dialect
+	adapter.Locker
+}
 
-// Postgres is PostgreSQL's dialect, as adapter/postgres uses it.
-var Postgres Dialect = pgdialect.Dialect{}
+// Postgres is PostgreSQL's dialect and advisory lock, as adapter/postgres
+// uses them.
+var Postgres = Dialect{Dialect: pgdialect.Dialect{}, Locker: pgdialect.Dialect{}}
 
-// SQLite is SQLite's dialect, as adapter/sqlite uses it.
-var SQLite Dialect = sqlitedialect.Dialect{}
+// SQLite is SQLite's dialect and lock file, as adapter/sqlite uses them.
+var SQLite = Dialect{Dialect: sqlitedialect.Dialect{}, Locker: sqlitedialect.Dialect{}}

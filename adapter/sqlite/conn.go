@@ -173,6 +173,9 @@ func (c *conn) InTx() bool { return c.inTx }
 
 func (c *conn) Dialect() adapter.Dialect { return Dialect{} }
 
+// Locker returns the lock file ([sqlitedialect.Dialect.Lock]).
+func (c *conn) Locker() adapter.Locker { return Dialect{} }
+
 // Release gives a pooled connection back. A transaction left open is rolled
 // back (an in-memory database must survive, so the connection is kept when
 // the rollback works) and a lock left held is dropped; a connection that

@@ -157,7 +157,7 @@ func TestLockAcrossPools(t *testing.T) {
 	p1, p2 := openFile(t, path), openFile(t, path)
 	c1, c2 := acquire(t, p1), acquire(t, p2)
 	vt := adapter.Ident{Name: "migrate_version"}
-	unlock, err := p1.Dialect().Lock(t.Context(), c1, vt)
+	unlock, err := c1.Locker().Lock(t.Context(), c1, vt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,19 +166,19 @@ func TestLockAcrossPools(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
-	if _, err := p2.Dialect().Lock(ctx, c2, vt); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c2.Locker().Lock(ctx, c2, vt); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second pool: %v, want context.DeadlineExceeded", err)
 	}
 	if err := unlock(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	unlock2, err := p2.Dialect().Lock(t.Context(), c2, vt)
+	unlock2, err := c2.Locker().Lock(t.Context(), c2, vt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Releasing without unlocking drops the lock too.
 	c2.Release()
-	unlock3, err := p1.Dialect().Lock(t.Context(), c1, vt)
+	unlock3, err := c1.Locker().Lock(t.Context(), c1, vt)
 	if err != nil {
 		t.Fatalf("lock after holder's release: %v", err)
 	}

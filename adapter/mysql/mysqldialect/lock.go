@@ -5,18 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math/rand/v2"
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
 )
 
-// Lock polling: the first retry after lockPollMin, doubling up to
-// lockPollMax, each delay jittered to between half and all of its value.
 const (
-	lockPollMin     = 10 * time.Millisecond
-	lockPollMax     = time.Second
-	lockReportEvery = 5 * time.Second
 	// lockStmtTimeout bounds one GET_LOCK round trip, which runs on a
 	// context detached from the caller's so that a lock granted as the
 	// caller's context ends is never lost track of.
@@ -37,30 +31,19 @@ func (Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	nextReport := start.Add(lockReportEvery)
-	delay := lockPollMin
-	for {
-		ok, err := tryLock(ctx, c, name)
-		if err != nil {
-			return nil, fmt.Errorf("mysql: lock %s: %w", qualified, err)
-		}
-		if ok {
-			break
-		}
-		if report := adapter.LockWaitFromContext(ctx); report != nil && !time.Now().Before(nextReport) {
-			report(describeHolder(ctx, c, name), time.Since(start))
-			nextReport = nextReport.Add(lockReportEvery)
-		}
-		timer := time.NewTimer(delay/2 + rand.N(delay/2+1))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("mysql: lock %s: waited %s: %w",
-				qualified, time.Since(start).Round(time.Millisecond), ctx.Err())
-		case <-timer.C:
-		}
-		delay = min(delay*2, lockPollMax)
+	err = adapter.PollLock(ctx, adapter.LockPoll{
+		Table: qualified,
+		Try: func(ctx context.Context) (bool, error) {
+			ok, err := tryLock(ctx, c, name)
+			if err != nil {
+				return false, fmt.Errorf("lock %s: %w", qualified, err)
+			}
+			return ok, nil
+		},
+		Holder: func(ctx context.Context) string { return describeHolder(ctx, c, name) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", err)
 	}
 	mc, _ := c.(SessionLockCounter)
 	if mc != nil {

@@ -5,18 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math/rand/v2"
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
 )
 
-// Lock polling: the first retry after lockPollMin, doubling up to
-// lockPollMax, each delay jittered to between half and all of its value.
 const (
-	lockPollMin     = 10 * time.Millisecond
-	lockPollMax     = time.Second
-	lockReportEvery = 5 * time.Second
 	// lockStmtTimeout bounds one pg_try_advisory_lock round trip, which
 	// runs on a context detached from the caller's so that a lock granted
 	// as the caller's context ends is never lost track of.
@@ -38,33 +32,19 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 	if c.InTx() {
 		tryFn = "pg_try_advisory_xact_lock"
 	}
-	start := time.Now()
-	nextReport := start.Add(lockReportEvery)
-	delay := lockPollMin
-	for {
-		ok, err := tryLock(ctx, c, tryFn, key)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: lock %s: %w", qualified, err)
-		}
-		if ok {
-			break
-		}
-		if report := adapter.LockWaitFromContext(ctx); report != nil && !time.Now().Before(nextReport) {
-			report(describeHolder(ctx, c, key), time.Since(start))
-			nextReport = nextReport.Add(lockReportEvery)
-		}
-		sleep := delay/2 + rand.N(delay/2+1)
-		timer := time.NewTimer(sleep)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Table: qualified, Waited: time.Since(start), Err: ctx.Err()})
-		case <-timer.C:
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Table: qualified, Waited: time.Since(start), Err: err})
-		}
-		delay = min(delay*2, lockPollMax)
+	err = adapter.PollLock(ctx, adapter.LockPoll{
+		Table: qualified,
+		Try: func(ctx context.Context) (bool, error) {
+			ok, err := tryLock(ctx, c, tryFn, key)
+			if err != nil {
+				return false, fmt.Errorf("lock %s: %w", qualified, err)
+			}
+			return ok, nil
+		},
+		Holder: func(ctx context.Context) string { return describeHolder(ctx, c, key) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if c.InTx() {
 		return func(context.Context) error { return nil }, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"time"
 
@@ -12,9 +11,6 @@ import (
 )
 
 const (
-	lockPollMin     = 10 * time.Millisecond
-	lockPollMax     = time.Second
-	lockReportEvery = 5 * time.Second
 	// LockFileSuffix is appended to a database file's path to name the file
 	// that [Dialect.Lock] locks.
 	LockFileSuffix = "-migrate.lock"
@@ -57,33 +53,24 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 		}, nil
 	}
 	path := file + LockFileSuffix
-	start := time.Now()
-	nextReport := start.Add(lockReportEvery)
-	delay := lockPollMin
-	for {
-		f, err := tryLockFile(path)
-		if err == nil {
-			sc.lockFile = f
-			break
-		}
-		if !errors.Is(err, errLocked) {
-			return nil, fmt.Errorf("sqlite: lock %s: %w", t, err)
-		}
-		if report := adapter.LockWaitFromContext(ctx); report != nil && !time.Now().Before(nextReport) {
-			report("another connection or process holding "+path, time.Since(start))
-			nextReport = nextReport.Add(lockReportEvery)
-		}
-		timer := time.NewTimer(delay/2 + rand.N(delay/2+1))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(start), On: path, Err: ctx.Err()})
-		case <-timer.C:
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(start), On: path, Err: err})
-		}
-		delay = min(delay*2, lockPollMax)
+	err = adapter.PollLock(ctx, adapter.LockPoll{
+		Table: t.String(),
+		On:    path,
+		Try: func(context.Context) (bool, error) {
+			f, err := tryLockFile(path)
+			switch {
+			case err == nil:
+				sc.lockFile = f
+				return true, nil
+			case errors.Is(err, errLocked):
+				return false, nil
+			}
+			return false, fmt.Errorf("lock %s: %w", t, err)
+		},
+		Holder: func(context.Context) string { return "another connection or process holding " + path },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return func(context.Context) error {
 		if sc.lockFile == nil {
