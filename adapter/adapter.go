@@ -198,6 +198,32 @@ type FencingLocker interface {
 	LockFenced(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, fence Fence, err error)
 }
 
+// LockWaitError reports that the migration lock was not obtained before
+// the caller's context ended: another run held it all along. Err is
+// ctx.Err(), so errors.Is(err, context.DeadlineExceeded) holds for a
+// timeout.
+type LockWaitError struct {
+	Kind   string        // the lock: "lock" (advisory lock or lock file), "lease lock"
+	Table  string        // the version table (schema-qualified where known)
+	Waited time.Duration // how long the caller waited
+	On     string        // what was waited on when it is not the table (a lock file); may be empty
+	Err    error
+}
+
+func (e *LockWaitError) Error() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = "lock"
+	}
+	s := kind + " " + e.Table + ": waited " + e.Waited.Round(time.Millisecond).String()
+	if e.On != "" {
+		s += " for " + e.On
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *LockWaitError) Unwrap() error { return e.Err }
+
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 

@@ -130,19 +130,19 @@ type runFlags struct {
 
 func (rf *runFlags) addOffline(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.sql, "sql", false, "print the SQL the run would execute instead of running it (no database connection; a range from:to sets the start)")
-	cmd.Flags().StringVar(&rf.dialect, "dialect", "", "SQL dialect for --sql: postgres or sqlite (default: from the URL's scheme)")
+	cmd.Flags().StringVar(&rf.dialect, "dialect", "", "SQL dialect for --sql: postgres, sqlite or mysql (default: from the URL's scheme)")
 }
 
 func (rf *runFlags) addResume(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&rf.resume, "resume", false, "continue an interrupted transaction=false section from the statement after the last one that completed")
+	cmd.Flags().BoolVar(&rf.resume, "resume", false, "continue an interrupted section (transaction=false, or DDL on MySQL) from the statement after the last one that completed")
 }
 
 // check validates the flag combination and the target.
 func (rf *runFlags) check(target string) error {
 	switch rf.dialect {
-	case "", "postgres", "postgresql", "sqlite":
+	case "", "postgres", "postgresql", "sqlite", "mysql", "mariadb":
 	default:
-		return usageErrorf("--dialect: invalid dialect %q (want postgres or sqlite)", rf.dialect)
+		return usageErrorf("--dialect: invalid dialect %q (want postgres, sqlite or mysql)", rf.dialect)
 	}
 	if rf.dialect != "" && !rf.sql {
 		return usageErrorf("--dialect applies only with --sql")
@@ -193,14 +193,17 @@ connection.
 
 With --targets, --schemas or --schemas-from-query, upgrade runs on a fleet:
 every database (or schema of one PostgreSQL database) concurrently, with a
-progress line on a terminal and a summary table (or --json) at the end.`,
+progress line on a terminal and a summary table (or --json, or --json-lines
+as each target finishes) at the end. System schemas are skipped. --shard I/N
+takes one share of the fleet, so N processes split it between them.`,
 		Example: `  migrate upgrade
   migrate upgrade heads
   migrate upgrade +1
   migrate upgrade --sql > upgrade.sql
   migrate upgrade --sql --dialect postgres 1a2b3c4d5e6f:head
   migrate upgrade head --targets databases.txt --concurrency 8
-  migrate upgrade head --schemas tenant_a,tenant_b --continue-on-error --json`,
+  migrate upgrade head --schemas tenant_a,tenant_b --continue-on-error --json
+  migrate upgrade head --targets tenants.txt --shard auto/4 --json-lines`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			target := "head"
@@ -363,7 +366,11 @@ func printResult(w io.Writer, verb string, res *engine.Result, runErr error) {
 		return
 	}
 	for _, ap := range res.Applied {
-		fmt.Fprintf(w, "%-9s %s, %s (%s)\n", ap.Direction, ap.Revision, ap.Message, roundDuration(ap.Duration))
+		rev := ap.Revision
+		if ap.Message != "" {
+			rev += ", " + ap.Message
+		}
+		fmt.Fprintf(w, "%-9s %s (%s)\n", ap.Direction, rev, roundDuration(ap.Duration))
 	}
 	if runErr != nil {
 		noun := "revisions"

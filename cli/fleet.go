@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/dsn"
@@ -60,8 +61,9 @@ func (ff *fleetFlags) fleet() bool {
 	return ff.targetsFile != "" || ff.schemas != "" || ff.schemasQuery != ""
 }
 
-// check validates the flag combination. jsonAlone names whether --json
-// also applies to a single database (current, history).
+// check validates the flag combination; sql is upgrade's --sql. Without a
+// fleet source the fleet-only flags are usage errors (--json too, except
+// for current and history, where it also applies to one database).
 func (ff *fleetFlags) check(cmd *cobra.Command, sql bool) error {
 	sources := 0
 	for _, set := range []bool{ff.targetsFile != "", ff.schemas != "", ff.schemasQuery != ""} {
@@ -222,8 +224,12 @@ func (a *app) schemaSpecs(ctx context.Context, ff *fleetFlags) ([]fleetSpec, err
 	if err != nil {
 		return nil, fmt.Errorf("database URL from %s: %w", a.set.URLSource, err)
 	}
-	if d.Kind != dsn.Postgres {
-		return nil, usageErrorf("--schemas needs a PostgreSQL URL, not %s", d.Redacted())
+	if d.Kind != dsn.Postgres && d.Kind != dsn.MySQL {
+		return nil, usageErrorf("--schemas needs a PostgreSQL URL (schemas of one database) or a MySQL URL (databases of one server), not %s", d.Redacted())
+	}
+	isSystem := postgres.IsSystemSchema
+	if d.Kind == dsn.MySQL {
+		isSystem = mysql.IsSystemSchema
 	}
 	if strings.Contains(a.set.VersionTable, ".") {
 		return nil, usageErrorf("--schemas puts the version table in each schema: give --version-table without a schema, not %q", a.set.VersionTable)
@@ -246,7 +252,7 @@ func (a *app) schemaSpecs(ctx context.Context, ff *fleetFlags) ([]fleetSpec, err
 		}
 		seen[s] = true
 		spec := fleetSpec{name: s, url: d.URL, schema: s}
-		if postgres.IsSystemSchema(s) {
+		if isSystem(s) {
 			spec.skip = skipSystemSchema
 		}
 		out = append(out, spec)
@@ -383,7 +389,7 @@ func urlSearchPath(raw string) string {
 // querySchemas runs query on the database and returns the first column of
 // its rows.
 func querySchemas(ctx context.Context, d dsn.DSN, query string) ([]string, error) {
-	pool, err := postgres.Open(ctx, d.URL)
+	pool, err := openShared(ctx, d.URL, 1)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
 	}

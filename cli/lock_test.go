@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/retort-sql/retort/adapter"
 	"github.com/retort-sql/retort/adapter/postgres"
+	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/cli"
 	"github.com/retort-sql/retort/internal/pgtest"
 )
@@ -81,6 +83,33 @@ func TestLockUsageErrors(t *testing.T) {
 				t.Errorf("exit %d (want %d): %s (want %q)", r.code, tc.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestLockTimeoutHint: a run that times out waiting for the migration lock
+// says so from the typed error, not from the error's wording.
+func TestLockTimeoutHint(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	path := filepath.Join(t.TempDir(), "app.db")
+	p, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := p.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	unlock, err := p.Dialect().Lock(t.Context(), c, adapter.Ident{Name: "migrate_version"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock(t.Context())
+	r := run(t, nil, "--url", "sqlite:"+path, "--timeout", "300ms", "upgrade")
+	if r.code == 0 || !strings.Contains(r.stderr, "another migrate run holds the migration lock") {
+		t.Errorf("upgrade while the lock is held: exit %d: %s", r.code, r.stderr)
 	}
 }
 

@@ -208,13 +208,14 @@ func signalName(n int) string {
 // msg, from msg. It is the last line of defence: errors are expected to
 // carry dsn.Redact'ed URLs already.
 func (a *app) redact(msg string) string {
-	if a.set.URL != "" {
-		if u, err := url.Parse(a.set.URL); err == nil && u.User != nil {
-			if pw, ok := u.User.Password(); ok && len(pw) >= 3 {
-				msg = strings.ReplaceAll(msg, a.set.URL, dsn.Redact(a.set.URL))
-				msg = strings.ReplaceAll(msg, pw, "xxxxx")
-				msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
-			}
+	if a.set.URL == "" {
+		return msg
+	}
+	if secrets := dsn.Secrets(a.set.URL); len(secrets) > 0 {
+		msg = strings.ReplaceAll(msg, a.set.URL, dsn.Redact(a.set.URL))
+		for _, pw := range secrets {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+			msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
 		}
 	}
 	return msg

@@ -38,8 +38,10 @@ type GoRevision struct {
 // (open.Engine sets one): it opens sqlite:migrate.db and reads scripts from
 // ./migrations.
 type Config struct {
-	// URL selects the database: postgres://…, postgresql://…, sqlite:PATH or
-	// sqlite::memory:, turned into a pool by Opener. Empty means
+	// URL selects the database: postgres://…, postgresql://…, libpq
+	// key=value settings, sqlite:PATH, sqlite::memory:, mysql://…, or
+	// SQLAlchemy's forms (postgresql+asyncpg://…, sqlite:///rel.db; see
+	// docs/config.md), turned into a pool by Opener. Empty means
 	// sqlite:migrate.db. Ignored when Pool or Conn is set.
 	URL string
 	// Opener turns URL into a pool (and, offline, URL or Dialect into a

@@ -240,8 +240,7 @@ func (l *LeaseLocker) lock(ctx context.Context, c adapter.Conn, t adapter.Ident)
 		case <-timer.C:
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: lease lock %s: waited %s: %w",
-				qualified, time.Since(start).Round(time.Millisecond), err)
+			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Kind: "lease lock", Table: qualified, Waited: time.Since(start), Err: err})
 		}
 		delay = min(delay*2, lockPollMax)
 	}
