@@ -115,7 +115,10 @@ type CommitError struct {
 	// Revisions are the steps of the transaction, in order; empty when it
 	// held bookkeeping only.
 	Revisions []Applied
-	Err       error
+	// Unknown says the connection broke during the COMMIT itself, so the
+	// database may have committed or not: the version table says which.
+	Unknown bool
+	Err     error
 }
 
 func (e *CommitError) Error() string {
@@ -133,7 +136,11 @@ func (e *CommitError) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Err.Error())
-	b.WriteString(" (rolled back: nothing of this transaction was applied)")
+	if e.Unknown {
+		b.WriteString(" (the connection broke during COMMIT: whether this transaction was applied is unknown; the version table says)")
+	} else {
+		b.WriteString(" (rolled back: nothing of this transaction was applied)")
+	}
 	return b.String()
 }
 

@@ -798,7 +798,8 @@ func (r *runner) commit() error {
 		if r.offline != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
-		return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
+		_, broken := errors.AsType[*adapter.ConnBrokenError](err)
+		return &CommitError{Revisions: slices.Clone(r.pending), Unknown: broken, Err: err}
 	}
 	r.res.Applied = append(r.res.Applied, r.pending...)
 	r.pending = r.pending[:0]

@@ -319,6 +319,10 @@ func (c *syncConn) commit() error {
 	if c.tx == nil {
 		return nil
 	}
+	if err := c.ctx.Err(); err != nil {
+		// Cancelled before COMMIT: RunSync rolls back.
+		return err
+	}
 	tx := c.tx
 	if bt, ok := tx.(adapter.BatchTx); ok && len(c.deferred) > 0 {
 		d := c.deferred
@@ -343,7 +347,13 @@ func (c *syncConn) commit() error {
 		return err
 	}
 	c.tx = nil
-	if err := tx.Commit(c.ctx); err != nil {
+	// Once sent, a COMMIT is seen through, on a context that a cancel
+	// does not end (bounded by cleanupTimeout): a cancel that lands while
+	// the server commits would otherwise break the connection and leave the
+	// outcome unknown, the run reporting as rolled back what was applied.
+	cctx, cancelCommit := context.WithTimeout(context.WithoutCancel(c.ctx), cleanupTimeout)
+	defer cancelCommit()
+	if err := tx.Commit(cctx); err != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), cleanupTimeout)
 		_ = tx.Rollback(rctx)
 		cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
@@ -266,6 +267,14 @@ func (ls *lease) fence(ctx context.Context, q adapter.Querier) error {
 	if ls.c == nil {
 		err = ls.with(ctx, func(c adapter.Conn) error { return run(c) })
 	} else {
+		// The fence's row lock lasts until this transaction ends. Should
+		// this process freeze before its COMMIT, the server ends the
+		// session once it has idled a lease long, which releases the row
+		// for the next holder instead of blocking it for good.
+		if _, err := q.Exec(ctx, fmt.Sprintf("SET LOCAL idle_in_transaction_session_timeout = %d",
+			max(ls.l.lease.Milliseconds(), 1000))); err != nil {
+			return fmt.Errorf("postgres: lease lock %s: fencing check: %w", ls.qualified, err)
+		}
 		err = run(q)
 	}
 	if err != nil {
@@ -366,6 +375,11 @@ func (ls *lease) tryTake(ctx context.Context) (bool, error) {
 		return err
 	})
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+			// The row is locked by a holder's open transaction (one that
+			// froze between its fence and its COMMIT): not taken, poll on.
+			return false, nil
+		}
 		return false, err
 	}
 	return n == 1, nil
@@ -420,8 +434,11 @@ func (ls *lease) beat(ctx context.Context) {
 	defer ticker.Stop()
 	// An expired lease stays lost, even when no one has taken it over yet:
 	// the fence makes the same demand.
-	q := "UPDATE " + ls.table + " SET expires_at = now() + $3 * interval '1 second'" +
-		" WHERE id = $1 AND token = $2 AND expires_at > now()"
+	// clock_timestamp, not now: a heartbeat that waited on the row (held
+	// by a fence whose transaction froze) past the expiry must not revive
+	// the lease.
+	q := "UPDATE " + ls.table + " SET expires_at = clock_timestamp() + $3 * interval '1 second'" +
+		" WHERE id = $1 AND token = $2 AND expires_at > clock_timestamp()"
 	for {
 		select {
 		case <-ctx.Done():

@@ -499,6 +499,58 @@ func TestLeaseUnlockAfterConnectionLoss(t *testing.T) {
 	}
 }
 
+// A holder that froze after its fence, inside the transaction it was about
+// to commit, holds the lock row; the server ends that idle session after a
+// lease, so the next holder takes the lock over instead of waiting for good,
+// and the frozen transaction never commits.
+func TestLeaseFrozenAfterFenceIsTakenOver(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	p, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	// The frozen holder's heartbeat runs on a pool of its own, closed
+	// below: its heartbeat stops as a frozen process's would.
+	hp, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := postgres.NewLeaseLocker(hp, postgres.LeaseOptions{Holder: "frozen", Lease: 2 * time.Second})
+	c := acquire(t, p)
+	unlock, fence, err := l.LockFenced(t.Context(), c, leaseVT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := c.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fence(t.Context(), tx); err != nil {
+		t.Fatal(err)
+	}
+	hp.Close()
+	// Frozen here, between the fence and the COMMIT.
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	next := postgres.NewLeaseLocker(p, postgres.LeaseOptions{Holder: "next", Lease: 10 * time.Second})
+	unlockNext, err := next.Lock(ctx, acquire(t, p), leaseVT)
+	if err != nil {
+		t.Fatalf("after %v: %v; want the frozen holder's lease taken over", time.Since(start), err)
+	}
+	if err := tx.Commit(t.Context()); err == nil {
+		t.Fatal("the frozen holder's transaction committed after its session was ended")
+	}
+	if err := unlockNext(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	uctx, ucancel := context.WithTimeout(t.Context(), time.Second)
+	defer ucancel()
+	_ = unlock(uctx) // its pool is closed: the lease it held is long gone
+}
+
 // Behind PgBouncer in transaction pooling mode, replace the session advisory
 // lock with a lease row.
 func ExampleNewLeaseLocker() {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -139,9 +140,13 @@ func TestLeaseFencesStalledHolder(t *testing.T) {
 			if werr == nil {
 				t.Fatalf("the thawed holder succeeded; stdout:\n%s\nstderr:\n%s", hout.String(), herr.String())
 			}
+			// Frozen in a revision, the holder finds its lease lost at the
+			// fence; frozen between fence and COMMIT, the server ended its
+			// idle session after a lease and the unlock reports the loss.
+			// Either way the error names the loss and a revision.
 			msg := herr.String()
-			if !strings.Contains(msg, "lease lost") || !strings.Contains(msg, "r001") {
-				t.Errorf("the thawed holder's error does not name the lost lease and r001:\n%s", msg)
+			if !strings.Contains(msg, "lease lost") || !regexp.MustCompile(`r00[1-4]`).MatchString(msg) {
+				t.Errorf("the thawed holder's error does not name the lost lease and a revision:\n%s", msg)
 			}
 
 			var want [][]string
