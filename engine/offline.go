@@ -148,9 +148,17 @@ func (r *recorder) inline(sql string, args []any) (string, error) {
 // script records when it ran, not when it was generated.
 type sessionNow struct{}
 
-// nowSQL is the SQL expression of the applying session's clock, in the form
-// the history table stores online.
-func (r *recorder) nowSQL() string { return r.d.HistoryNow() }
+// sessionClock is implemented by dialects that render the applying
+// session's clock in the form the history table's started_at stores.
+type sessionClock interface{ NowSQL() string }
+
+// nowSQL is the SQL expression of the applying session's clock.
+func (r *recorder) nowSQL() string {
+	if c, ok := r.d.(sessionClock); ok {
+		return c.NowSQL()
+	}
+	return "CURRENT_TIMESTAMP"
+}
 
 type recorderTx struct{ r *recorder }
 

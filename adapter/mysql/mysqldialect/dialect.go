@@ -26,6 +26,10 @@ var (
 // Name returns "mysql".
 func (Dialect) Name() string { return "mysql" }
 
+// NowSQL is the applying session's clock as the history table's started_at
+// takes it (RFC 3339 text in UTC, microseconds), for offline scripts.
+func (Dialect) NowSQL() string { return "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')" }
+
 // TransactionalDDL reports false: MySQL and MariaDB commit implicitly at
 // every DDL statement.
 func (Dialect) TransactionalDDL() bool { return false }
