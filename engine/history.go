@@ -121,8 +121,7 @@ func (e *DriftError) Error() string {
 		}
 		parts[i] += " " + d.Reason
 	}
-	return "applied revisions differ from the scripts: " + strings.Join(parts, "; ") +
-		" (restore the applied script, or rerun with --allow-drift)"
+	return "applied revisions differ from the scripts: " + strings.Join(parts, "; ")
 }
 
 func (e *DriftError) Is(target error) bool { return target == ErrDrift }
@@ -130,7 +129,7 @@ func (e *DriftError) Is(target error) bool { return target == ErrDrift }
 // InterruptedError reports a transaction=false section that started and did
 // not finish (the process was killed, or the run cancelled, in its middle).
 // The next run refuses to continue until the user resumes it
-// (Config.Resume, --resume) or marks it done with stamp.
+// (Config.Resume: from statement Done+1) or marks it done with Stamp.
 type InterruptedError struct {
 	Revision  string
 	Direction string
@@ -144,9 +143,8 @@ func (e *InterruptedError) Error() string {
 	if e.Path != "" {
 		where = " (" + e.Path + ")"
 	}
-	return fmt.Sprintf("%s of %s%s was interrupted after %d of %d statements outside a transaction: "+
-		"rerun with --resume to continue from statement %d, or fix the database by hand and mark it with `migrate stamp`",
-		e.Direction, e.Revision, where, e.Done, e.Total, e.Done+1)
+	return fmt.Sprintf("%s of %s%s was interrupted after %d of %d statements outside a transaction",
+		e.Direction, e.Revision, where, e.Done, e.Total)
 }
 
 func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }
@@ -201,16 +199,18 @@ func (h historySQL) insertRows(n int) string {
 	return b.String()
 }
 
-// progress takes: statements_done, revision.
+// progress takes: statements_done, checksum (of the statements done),
+// revision.
 func (h historySQL) progress() string {
-	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET statements_done = " + h.ph(1) +
-		" WHERE revision = " + h.ph(2) + " AND status = " + h.d.Literal(statusRunning)
+	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET statements_done = " + h.ph(1) + ", checksum = " + h.ph(2) +
+		" WHERE revision = " + h.ph(3) + " AND status = " + h.d.Literal(statusRunning)
 }
 
-// finish takes: status, duration_ms, revision.
+// finish takes: status, duration_ms, checksum (of the whole section),
+// revision.
 func (h historySQL) finish() string {
 	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = " + h.ph(1) + ", duration_ms = " + h.ph(2) +
-		" WHERE revision = " + h.ph(3) + " AND status = " + h.d.Literal(statusRunning)
+		", checksum = " + h.ph(3) + " WHERE revision = " + h.ph(4) + " AND status = " + h.d.Literal(statusRunning)
 }
 
 // markStamped marks every interrupted section as resolved by a stamp.
@@ -322,7 +322,9 @@ func (e *Engine) drift(rows []string, hist []HistoryEntry) error {
 	last := map[string]HistoryEntry{}
 	var order []string
 	for _, h := range hist {
-		if h.Direction == "stamp" {
+		// An interrupted section's row covers the statements that ran;
+		// resuming checks them.
+		if h.Direction == "stamp" || h.Status == statusRunning || h.Status == statusStamped {
 			continue
 		}
 		if _, seen := last[h.Revision]; !seen {

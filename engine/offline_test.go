@@ -75,9 +75,12 @@ func TestOfflineScriptMatchesOnlineUpgrade(t *testing.T) {
 
 		// The same upgrade online, on a fresh database of the same kind.
 		var online *testDB
-		if db.name == "postgres" {
+		switch db.name {
+		case "postgres":
 			online = postgresDB(t)
-		} else {
+		case "mysql":
+			online = mysqlDB(t)
+		default:
 			online = sqliteDB(t)
 		}
 		on := open(t, online, branched())

@@ -137,8 +137,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 
 	lctx := adapter.WithLockWait(ctx, func(holder string, waited time.Duration) {
-		e.cfg.Logger.Info().Str("table", e.table.String()).Str("holder", holder).
-			Dur("waited", waited).Msg("waiting for the migration lock")
+		// Warn, so that a run blocked by another is visible at the CLI's
+		// default level; the adapter reports every few seconds only.
+		e.cfg.Logger.Warn().Str("table", e.table.String()).Str("holder", holder).
+			Time("since", time.Now().Add(-waited)).Dur("waited", waited).Msg("waiting for the migration lock")
 	})
 	var locker adapter.Locker = e.dialect
 	if e.cfg.Locker != nil {
@@ -170,8 +172,8 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}()
 
 	if !e.dialect.TransactionalDDL() && e.cfg.TxMode == TxPerRun {
-		e.cfg.Logger.Warn().Str("dialect", e.dialect.Name()).
-			Msg("the database commits DDL implicitly: a failure cannot roll back the DDL that ran before it")
+		e.cfg.Logger.Debug().Str("dialect", e.dialect.Name()).
+			Msg("the database commits DDL implicitly: revisions holding DDL run statement by statement, their progress recorded")
 	}
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
@@ -285,6 +287,8 @@ type runner struct {
 	// fence, when the lock can be lost while held (a lease), checks it
 	// inside a transaction; see fenceTx.
 	fence adapter.Fence
+	// fenced: the open transaction was fenced in its batch (syncFenced).
+	fenced bool
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
@@ -304,7 +308,11 @@ func (r *runner) run(req request) error {
 		}
 	}
 	hs := r.hs
-	if r.offline == nil || len(r.start) == 0 {
+	// Where DDL commits implicitly, creating the tables cannot be undone:
+	// they are created only once the run is known to start (the plan made
+	// and checked), so that a bad target leaves the database as it was.
+	lateTables := !r.d.TransactionalDDL() && r.offline == nil
+	if (r.offline == nil || len(r.start) == 0) && !lateTables {
 		if err := r.createTables(hs); err != nil {
 			return err
 		}
@@ -312,12 +320,20 @@ func (r *runner) run(req request) error {
 	heads := r.start
 	if r.offline == nil {
 		var err error
-		heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
-		if err != nil {
-			return err
+		var hist []HistoryEntry
+		if lateTables {
+			if heads, _, err = readHeads(r.c.ctx, r.c.querier(), r.d, r.e.table); err != nil {
+				return err
+			}
+			hist, err = readHistory(r.c.ctx, r.c.querier(), hs, true)
+		} else {
+			heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
+			if err != nil {
+				return err
+			}
+			// The history table exists: it was just created if it did not.
+			hist, err = selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		}
-		// The history table exists: it was just created if it did not.
-		hist, err := selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		if err != nil {
 			return err
 		}
@@ -334,6 +350,11 @@ func (r *runner) run(req request) error {
 	}
 	if err := r.check(plan); err != nil {
 		return err
+	}
+	if lateTables {
+		if err := r.createTables(hs); err != nil {
+			return err
+		}
 	}
 	if req.kind == runStamp {
 		if _, err := r.c.Exec(hs.markStamped()); err != nil {
@@ -427,7 +448,10 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if !stampOnly && u != nil {
 		b = u.body(s.Direction)
 	}
-	noTx := b != nil && b.noTx
+	// Where DDL commits implicitly, a body holding DDL runs statement by
+	// statement with its progress recorded, as a transaction=false
+	// section does: a transaction could not undo it.
+	noTx := b != nil && (b.noTx || r.autocommits(b))
 	if noTx {
 		if err := r.commit(); err != nil {
 			return err
@@ -438,7 +462,14 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 			return r.fail(s, u, nil, err)
 		}
 	} else if !r.c.inTx() {
-		if err := r.c.begin(); err != nil {
+		// In per-revision mode a SQL revision's BEGIN, statements and
+		// version-row change travel in one batch where the connection
+		// can batch, and its history row with the COMMIT.
+		begin := r.c.begin
+		if !perRun && r.offline == nil && b != nil && b.fn == nil {
+			begin = func() error { return r.c.beginQueued(func(err error) error { return r.fail(s, u, nil, err) }) }
+		}
+		if err := begin(); err != nil {
 			return r.fail(s, u, nil, err)
 		}
 	}
@@ -454,17 +485,23 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if b != nil {
 		entry.checksum, entry.total = b.checksum, b.count()
 		if res := r.resume; res != nil && res.Revision == s.Revision.ID && res.Direction == entry.direction {
-			if res.Checksum != b.checksum {
-				return r.fail(s, u, nil, fmt.Errorf("resume: the script changed since the section was interrupted (checksum %.12s, now %.12s)", res.Checksum, b.checksum))
+			// The statements that ran must be unchanged; the one that
+			// failed, and those after it, may have been fixed.
+			if res.Done > len(b.statements) && b.fn == nil {
+				return r.fail(s, u, nil, fmt.Errorf("resume: %d statements ran, the section now has %d", res.Done, len(b.statements)))
+			}
+			if sum := b.doneChecksum(res.Done); res.Checksum != sum && res.Checksum != b.checksum {
+				return r.fail(s, u, nil, fmt.Errorf("resume: the %d statements that ran changed since the section was interrupted (checksum %.12s, now %.12s)", res.Done, res.Checksum, sum))
 			}
 			skip, r.resume = res.Done, nil
 		} else if noTx {
 			entry.status = statusRunning
+			entry.checksum = b.doneChecksum(0)
 			if err := r.writeHistory(hs, entry); err != nil {
 				return r.fail(s, u, nil, err)
 			}
 		}
-		if err := r.execBody(s, u, b, skip, hs); err != nil {
+		if err := r.execBody(s, u, b, skip, noTx, hs); err != nil {
 			return err
 		}
 	}
@@ -481,6 +518,18 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 			return r.fail(s, u, nil, err)
 		}
 	}
+	if r.c.pipe != nil {
+		// Send the batch now, so that the revision's duration is its
+		// statements' and the version rows are checked before COMMIT.
+		// Further statements every such transaction needs go through
+		// r.c.queue here, before the sync, to travel in the batch.
+		if err := r.flushRows(); err != nil {
+			return err
+		}
+		if err := r.syncFenced(Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction}); err != nil {
+			return err
+		}
+	}
 	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
 	entry.done, entry.duration = entry.total, a.Duration
 	if noTx {
@@ -488,7 +537,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 		if r.offline != nil {
 			ms = 0 // the applying run's duration is not known here
 		}
-		if _, err := r.c.Exec(hs.finish(), statusDone, ms, entry.revision); err != nil {
+		if _, err := r.c.Exec(hs.finish(), statusDone, ms, b.checksumOrEmpty(), entry.revision); err != nil {
 			return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 		}
 	} else {
@@ -556,35 +605,9 @@ const historyBatch = 500
 // open transaction, before its COMMIT, so bookkeeping and revisions commit
 // together.
 func (r *runner) flush() error {
-	t := r.e.table
-	removed, added := r.rows.diff()
-	for len(removed) > 0 && len(added) > 0 {
-		from, to := removed[0], added[0]
-		n, err := r.c.Exec(r.d.UpdateHead(t), to, from)
-		if err != nil {
-			return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
-		}
-		removed, added = removed[1:], added[1:]
+	if err := r.flushRows(); err != nil {
+		return err
 	}
-	for _, from := range removed {
-		n, err := r.c.Exec(r.d.DeleteHead(t), from)
-		if err != nil {
-			return fmt.Errorf("version table %s: delete %s: %w", t, from, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
-		}
-	}
-	for _, to := range added {
-		if _, err := r.c.Exec(r.d.InsertHead(t), to); err != nil {
-			return fmt.Errorf("version table %s: insert %s: %w", t, to, err)
-		}
-	}
-	r.rows.markFlushed()
-
 	hs := r.hs
 	for len(r.hist) > 0 {
 		n := min(len(r.hist), historyBatch)
@@ -592,11 +615,68 @@ func (r *runner) flush() error {
 		for _, h := range r.hist[:n] {
 			args = append(args, r.historyArgs(h)...)
 		}
-		if _, err := r.c.Exec(hs.insertRows(n), args...); err != nil {
-			return fmt.Errorf("history table %s: %w", hs.t, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: hs.insertRows(n), Args: args},
+			wrap: func(err error) error { return fmt.Errorf("history table %s: %w", hs.t, err) },
+		})
+		if err != nil {
+			return err
 		}
 		r.hist = r.hist[n:]
 	}
+	return nil
+}
+
+// flushRows writes the net change of the version rows since the last
+// flush; each statement's count is checked before the transaction commits.
+func (r *runner) flushRows() error {
+	t := r.e.table
+	removed, added := r.rows.diff()
+	for len(removed) > 0 && len(added) > 0 {
+		from, to := removed[0], added[0]
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.UpdateHead(t), Args: []any{to, from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		removed, added = removed[1:], added[1:]
+	}
+	for _, from := range removed {
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.DeleteHead(t), Args: []any{from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: delete %s: %w", t, from, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, to := range added {
+		// Checked too (a failed INSERT is an error anyway), so that it
+		// runs before the COMMIT and not with it.
+		err := r.c.queue(queued{
+			stmt:  adapter.Statement{SQL: r.d.InsertHead(t), Args: []any{to}},
+			wrap:  func(err error) error { return fmt.Errorf("version table %s: insert %s: %w", t, to, err) },
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
+		}
+	}
+	r.rows.markFlushed()
 	return nil
 }
 
@@ -621,10 +701,11 @@ func (r *runner) log(a Applied) {
 		Str("direction", a.Direction.String()).Dur("duration", a.Duration).Msg(a.Direction.String())
 }
 
-// execBody runs a body's statements from index skip on. For a
-// transaction=false section it records each completed statement in the
-// history table, so that an interrupted run can say where it stopped.
-func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs historySQL) error {
+// execBody runs a body's statements from index skip on. Outside a
+// transaction (noTx: a transaction=false section, or DDL where it commits
+// implicitly) it records each completed statement in the history table, so
+// that an interrupted run can say where it stopped.
+func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, noTx bool, hs historySQL) error {
 	if b.fn != nil {
 		// Go code may read the version or history table: bring them up to date.
 		if err := r.flush(); err != nil {
@@ -637,16 +718,30 @@ func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs histor
 	}
 	for i := skip; i < len(b.statements); i++ {
 		st := &b.statements[i]
-		if _, err := r.c.Exec(st.SQL); err != nil {
-			return r.fail(s, u, st, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: st.SQL},
+			wrap: func(err error) error { return r.fail(s, u, st, err) },
+			// Checked, so that it runs before the COMMIT even when it
+			// could ride with it.
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
 		}
-		if b.noTx && i+1 < len(b.statements) {
-			if _, err := r.c.Exec(hs.progress(), i+1, s.Revision.ID); err != nil {
+		if noTx && i+1 < len(b.statements) {
+			if _, err := r.c.Exec(hs.progress(), i+1, b.doneChecksum(i+1), s.Revision.ID); err != nil {
 				return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 			}
 		}
 	}
 	return nil
+}
+
+// autocommits reports whether b must run statement by statement because
+// the database would commit its DDL implicitly. Inside a caller's
+// transaction the caller decides; Go revisions run as they are.
+func (r *runner) autocommits(b *body) bool {
+	return !r.d.TransactionalDDL() && !r.shared && b.fn == nil && b.commitsImplicitly()
 }
 
 func (r *runner) fail(s revgraph.Step, u *unit, st *scriptStatement, err error) error {
@@ -690,7 +785,9 @@ func (r *runner) versionOp(op revgraph.VersionOp) error {
 // A transaction that does not commit is reported as a *CommitError naming
 // its revisions.
 func (r *runner) commit() error {
-	if r.c.inTx() {
+	fenced := r.fenced
+	r.fenced = false
+	if r.c.inTx() && !fenced {
 		if err := r.fenceTx(); err != nil {
 			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 		}
@@ -709,6 +806,74 @@ func (r *runner) commit() error {
 	r.saved = r.rows.list()
 	r.res.To = r.saved
 	return nil
+}
+
+// syncFenced sends the batch a pipelined revision gathered (BEGIN, its
+// statements, its version-row change) with the lock's fencing check as
+// the batch's last statement, so that the check costs no round trip of
+// its own; commit then does not fence that transaction again. A fence that
+// checks on a connection of its own runs again after the batch, as the
+// rule of fenceTx wants. step is the revision, for a CommitError.
+func (r *runner) syncFenced(step Applied) error {
+	if r.fence == nil || r.offline != nil {
+		return r.c.sync()
+	}
+	fail := func(err error) error {
+		return &CommitError{Revisions: append(slices.Clone(r.pending), step), Err: err}
+	}
+	bq := &batchQuerier{c: r.c}
+	err := r.fence(r.c.ctx, bq)
+	switch {
+	case bq.prior != nil:
+		// A statement before the check failed: that is the error.
+		return bq.prior
+	case err != nil:
+		return fail(err)
+	case !bq.used:
+		if err := r.c.sync(); err != nil {
+			return err
+		}
+		if err := r.fenceTx(); err != nil {
+			return fail(err)
+		}
+	}
+	r.fenced = true
+	return nil
+}
+
+// batchQuerier is the Querier a fence runs on in a pipelined revision: its
+// first Exec joins the gathered batch as the last statement and sends it.
+type batchQuerier struct {
+	c     *syncConn
+	used  bool
+	prior error // the error of a statement queued before the fence's
+}
+
+func (b *batchQuerier) Exec(_ context.Context, sql string, args ...any) (int64, error) {
+	b.used = true
+	if b.c.pipe == nil {
+		return b.c.Exec(sql, args...)
+	}
+	var n int64
+	var own error
+	b.c.pipe.stmts = append(b.c.pipe.stmts, queued{
+		stmt:  adapter.Statement{SQL: sql, Args: args},
+		check: func(x int64) error { n = x; return nil },
+		wrap:  func(err error) error { own = err; return err },
+	})
+	if err := b.c.sync(); err != nil {
+		if own != nil {
+			return 0, own
+		}
+		b.prior = err
+		return 0, err
+	}
+	return n, nil
+}
+
+func (b *batchQuerier) Query(_ context.Context, sql string, args ...any) (adapter.Rows, error) {
+	b.used = true
+	return b.c.Query(sql, args...)
 }
 
 // fenceTx is the fencing hook: it must run inside every transaction that

@@ -25,3 +25,7 @@ func (s Syntax) split(text string, firstLine int) ([]Statement, error) {
 	}
 	return Split(text, firstLine)
 }
+
+// Checksum returns the checksum of statements as [Section.Checksum] has it;
+// Checksum(sec.Statements[:n]) covers the first n statements of a section.
+func Checksum(stmts []Statement) string { return checksum(stmts) }

@@ -13,6 +13,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql/mysqldialect"
 )
 
 // cancelDeadlineDelay is how long a statement may take to stop after its
@@ -42,6 +43,7 @@ type conn struct {
 	// sessionLocks counts GET_LOCK locks taken through Lock and not yet
 	// released; a connection released while it holds one is closed.
 	sessionLocks int
+	dirty        bool // a USE changed the session's database
 	released     bool
 }
 
@@ -120,6 +122,9 @@ func (c *conn) Exec(ctx context.Context, query string, args ...any) (int64, erro
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	if mysqldialect.ChangesDatabase(query) {
+		c.dirty = true
+	}
 	dctx, done := c.watch(ctx)
 	res, err := c.q().ExecContext(dctx, query, args...)
 	if done() {
@@ -176,8 +181,9 @@ func (c *conn) InTx() bool { return c.inTx }
 func (c *conn) Dialect() adapter.Dialect { return Dialect{} }
 
 // Release returns the connection to its pool. An open transaction is
-// rolled back; a connection that is broken or still holds a GET_LOCK lock
-// is closed instead, which ends its session on the server.
+// rolled back; a connection that is broken, still holds a GET_LOCK lock or
+// had its database changed by USE is closed instead, which ends its
+// session on the server.
 func (c *conn) Release() {
 	if c.released {
 		return
@@ -187,7 +193,7 @@ func (c *conn) Release() {
 		_ = c.tx.Rollback()
 		c.tx = nil
 	}
-	if c.sessionLocks > 0 || c.broken {
+	if c.sessionLocks > 0 || c.broken || c.dirty {
 		// Returning driver.ErrBadConn makes database/sql discard the
 		// driver connection instead of pooling it.
 		_ = c.sc.Raw(func(any) error { return driver.ErrBadConn })

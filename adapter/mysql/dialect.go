@@ -11,6 +11,10 @@ import (
 // (see [mysqldialect.Dialect.Lock]).
 type Dialect = mysqldialect.Dialect
 
+// IsSystemSchema reports whether a database belongs to the server itself
+// (see [mysqldialect.IsSystemSchema]).
+func IsSystemSchema(schema string) bool { return mysqldialect.IsSystemSchema(schema) }
+
 // LockName returns the GET_LOCK name of a database-qualified table name.
 func LockName(t adapter.Ident) string { return mysqldialect.LockName(t) }
 
