@@ -35,7 +35,7 @@ func TestPerRevisionFailureNamesStatement(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := linear()
 			fs["0003_c.sql"] = sqlFile("c3", "b2", tc.body, "DROP TABLE t_c;")
-			eachDB(t, func(t *testing.T, db *testDB) {
+			eachTransactionalDB(t, func(t *testing.T, db *testDB) {
 				e := open(t, db, fs, perRevision)
 				res, err := e.Upgrade(t.Context(), "head")
 				var re *engine.RevisionError
@@ -89,7 +89,7 @@ func TestPerRevisionChecksVersionRowBeforeCommit(t *testing.T) {
 		"0001_a.sql": sqlFile("a1", "", "CREATE TABLE t_a (id int PRIMARY KEY);", "DROP TABLE t_a;"),
 		"0002_b.sql": sqlFile("b2", "a1", "CREATE TABLE t_b (id int PRIMARY KEY);\nDELETE FROM migrate_version;", "DROP TABLE t_b;"),
 	}
-	eachDB(t, func(t *testing.T, db *testDB) {
+	eachTransactionalDB(t, func(t *testing.T, db *testDB) {
 		e := open(t, db, fs, perRevision)
 		res, err := e.Upgrade(t.Context(), "head")
 		if err == nil || !strings.Contains(err.Error(), "expected to update one row from a1 to b2") {
