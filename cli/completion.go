@@ -143,7 +143,7 @@ func (a *app) addCompletions(root *cobra.Command) {
 	}
 	set("upgrade", a.targetCompletion(false, kwHead, kwHeads))
 	set("downgrade", a.targetCompletion(false, kwBase))
-	set("stamp", a.targetCompletion(false, kwHead, kwHeads, kwBase))
+	set("stamp", a.targetCompletion(true, kwHead, kwHeads, kwBase))
 	set("show", a.targetCompletion(false, kwHead, kwHeads, kwBase, "current"))
 	set("merge", a.targetCompletion(true, kwHeads))
 	if c, _, err := root.Find([]string{"revision"}); err == nil && c != root {

@@ -155,6 +155,7 @@ func TestTargetCompletion(t *testing.T) {
 		{[]string{"upgrade", "head", ""}, ""},
 		{[]string{"downgrade", "ba"}, "base"},
 		{[]string{"stamp", "h"}, "head heads"},
+		{[]string{"stamp", "cccc", "e"}, "eeeeeeeeeeee"},
 		{[]string{"show", "cu"}, "current"},
 		{[]string{"merge", "9999", "e"}, "eeeeeeeeeeee"},
 		{[]string{"revision", "--head", "d"}, "dddddddddddd"},

@@ -64,23 +64,42 @@ func (r *recorder) Exec(_ context.Context, sql string, args ...any) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	r.write(terminate(text))
+	cd, _ := r.d.(clientDelimiter)
+	r.write(terminate(text, cd != nil && cd.ClientDelimiter()))
 	// Every version-row statement touches exactly one row.
 	return 1, r.err
 }
 
 // terminate ends one statement of an offline script. A statement whose last
-// line holds "--" may end in a line comment, which would swallow a
-// terminator on the same line: psql and sqlite3 would then run it together
-// with the next statement. Its terminator goes on a line of its own.
-func terminate(sql string) string {
+// line holds "--" or "#" may end in a line comment, which would swallow a
+// terminator on the same line: psql, sqlite3 and mysql would then run it
+// together with the next statement. Its terminator goes on a line of its
+// own. With changeDelimiter (the mysql client, which splits a routine's
+// BEGIN … END body at its inner semicolons) a statement holding semicolons
+// of its own is wrapped in a DELIMITER change.
+func terminate(sql string, changeDelimiter bool) string {
 	sql = strings.TrimSpace(sql)
+	if changeDelimiter && strings.Contains(sql, ";") {
+		delim := "$$"
+		for _, d := range []string{"$$", "//", ";;", "$$$$", "////"} {
+			if !strings.Contains(sql, d) {
+				delim = d
+				break
+			}
+		}
+		return "DELIMITER " + delim + "\n" + sql + "\n" + delim + "\nDELIMITER ;\n\n"
+	}
 	last := sql[strings.LastIndexByte(sql, '\n')+1:]
-	if strings.Contains(last, "--") {
+	if strings.Contains(last, "--") || strings.Contains(last, "#") {
 		return sql + "\n;\n\n"
 	}
 	return strings.TrimRight(sql, ";") + ";\n\n"
 }
+
+// clientDelimiter is implemented by dialects whose command-line client
+// needs a DELIMITER change around a statement that holds semicolons (see
+// terminate).
+type clientDelimiter interface{ ClientDelimiter() bool }
 
 func (r *recorder) Query(_ context.Context, sql string, _ ...any) (adapter.Rows, error) {
 	return nil, fmt.Errorf("query %q: %w", firstLine(sql), ErrOffline)
@@ -151,9 +170,17 @@ func (r *recorder) inline(sql string, args []any) (string, error) {
 // script records when it ran, not when it was generated.
 type sessionNow struct{}
 
-// nowSQL is the SQL expression of the applying session's clock, in the form
-// the history table stores online.
-func (r *recorder) nowSQL() string { return r.d.HistoryNow() }
+// sessionClock is implemented by dialects that render the applying
+// session's clock in the form the history table's started_at stores.
+type sessionClock interface{ NowSQL() string }
+
+// nowSQL is the SQL expression of the applying session's clock.
+func (r *recorder) nowSQL() string {
+	if c, ok := r.d.(sessionClock); ok {
+		return c.NowSQL()
+	}
+	return "CURRENT_TIMESTAMP"
+}
 
 type recorderTx struct{ r *recorder }
 

@@ -3,14 +3,17 @@ package engine_test
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/mysqltest"
 	"github.com/retort-sql/retort/internal/pgtest"
 	dbopen "github.com/retort-sql/retort/open"
 	"github.com/retort-sql/retort/script"
@@ -66,7 +69,32 @@ func TestOfflineReplaysSplitGoldens(t *testing.T) {
 			t.Fatalf("%s is needed to replay offline scripts: %v", tool, err)
 		}
 	}
-	inputs, err := filepath.Glob(filepath.Join("..", "script", "testdata", "split", "*.sql"))
+	replayGoldens(t, "split", script.Split, replays, []string{"postgres", "sqlite"})
+}
+
+// mysqlReplays is replays for the MySQL splitter's golden files
+// (script/testdata/split_mysql).
+var mysqlReplays = map[string]replay{
+	"01_quotes_and_comments":        {setup: map[string]string{"mysql": "CREATE TABLE t (s VARCHAR(100), `odd;name` INT, `back``tick;` INT);"}},
+	"02_version_comments":           {setup: map[string]string{"mysql": noSetup}},
+	"03_routines_without_delimiter": {setup: map[string]string{"mysql": "CREATE TABLE t (id INT);"}},
+	"04_mysqldump_delimiter":        {setup: map[string]string{"mysql": noSetup}},
+}
+
+// TestOfflineReplaysMySQLSplitGoldens is TestOfflineReplaysSplitGoldens for
+// MySQL and MariaDB, through the mariadb client: routines with BEGIN … END
+// bodies need the DELIMITER change the offline script makes.
+func TestOfflineReplaysMySQLSplitGoldens(t *testing.T) {
+	for _, tool := range []string{"mariadb", "mariadb-dump"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed to replay offline scripts: %v", tool, err)
+		}
+	}
+	replayGoldens(t, "split_mysql", script.SplitMySQL, mysqlReplays, []string{"mysql"})
+}
+
+func replayGoldens(t *testing.T, dir string, split func(string, int) ([]script.Statement, error), replays map[string]replay, dialects []string) {
+	inputs, err := filepath.Glob(filepath.Join("..", "script", "testdata", dir, "*.sql"))
 	if err != nil || len(inputs) == 0 {
 		t.Fatalf("no splitter golden files: %v", err)
 	}
@@ -77,13 +105,13 @@ func TestOfflineReplaysSplitGoldens(t *testing.T) {
 			t.Fatal(err)
 		}
 		body := string(data)
-		stmts, splitErr := script.Split(body, 1)
+		stmts, splitErr := split(body, 1)
 		t.Run(name, func(t *testing.T) {
 			if splitErr != nil {
 				// All or nothing: a script set that does not split is
 				// refused before a byte of SQL is written.
 				var out bytes.Buffer
-				e, err := dbopen.Engine(t.Context(), engine.Config{Dialect: "postgres", Scripts: replayScripts("", body), Offline: &out})
+				e, err := dbopen.Engine(t.Context(), engine.Config{Dialect: dialects[0], Scripts: replayScripts("", body), Offline: &out})
 				if err == nil {
 					_, err = e.Upgrade(t.Context(), "heads")
 					_ = e.Close()
@@ -103,7 +131,7 @@ func TestOfflineReplaysSplitGoldens(t *testing.T) {
 				}
 				return
 			}
-			for _, dialect := range []string{"postgres", "sqlite"} {
+			for _, dialect := range dialects {
 				setup, ok := rp.setup[dialect]
 				if !ok {
 					continue
@@ -112,10 +140,23 @@ func TestOfflineReplaysSplitGoldens(t *testing.T) {
 					// The bookkeeping statements of the same run with an
 					// empty golden revision: what the client runs besides
 					// the file's own statements.
-					base := replayCount(t, dialect, renderOffline(t, dialect, replayScripts(setup, "")))
 					script := renderOffline(t, dialect, replayScripts(setup, body))
+					var want int
+					if dialect == "mysql" {
+						// MySQL's bookkeeping runs statement by statement
+						// (its DDL commits implicitly), so the count to
+						// match is what the MySQL splitter, which knows
+						// DELIMITER, finds in the script.
+						all, err := split(script, 1)
+						if err != nil {
+							t.Fatal(err)
+						}
+						want = len(all)
+					} else {
+						want = replayCount(t, dialect, renderOffline(t, dialect, replayScripts(setup, ""))) + len(stmts)
+					}
 					offDB := newReplayDB(t, dialect)
-					if got, want := offDB.run(t, script), base+len(stmts); got != want {
+					if got := offDB.run(t, script); got != want {
 						t.Errorf("%s ran %d statements of the offline script, want %d (%d of the file's own):\n%s",
 							offDB.tool, got, want, len(stmts), script)
 					}
@@ -167,6 +208,10 @@ type replayDB struct {
 
 func newReplayDB(t *testing.T, dialect string) *replayDB {
 	t.Helper()
+	if dialect == "mysql" {
+		u := mysqltest.URL(t)
+		return &replayDB{dialect: dialect, tool: "mariadb", url: u, target: u}
+	}
 	if dialect == "postgres" {
 		u := pgtest.URL(t)
 		return &replayDB{dialect: dialect, tool: "psql", url: u, target: u}
@@ -181,10 +226,16 @@ func (db *replayDB) run(t *testing.T, sql string) int {
 	t.Helper()
 	var cmd *exec.Cmd
 	marker := "Run Time: "
-	if db.dialect == "postgres" {
+	switch db.dialect {
+	case "mysql":
+		// -v echoes each statement between two lines of dashes; the
+		// character set is the engine's (routines record the session's).
+		cmd = exec.CommandContext(t.Context(), "mariadb", append([]string{"--default-character-set=utf8mb4", "-v"}, mysqlArgs(t, db.target)...)...)
+		marker = "--------------"
+	case "postgres":
 		cmd = exec.CommandContext(t.Context(), "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", os.DevNull, "-c", `\timing on`, "-f", "-", db.target)
 		marker = "Time: "
-	} else {
+	default:
 		cmd = exec.CommandContext(t.Context(), "sqlite3", "-bail", "-cmd", ".timer on", db.target)
 	}
 	cmd.Stdin = strings.NewReader(sql)
@@ -199,16 +250,42 @@ func (db *replayDB) run(t *testing.T, sql string) int {
 			n++
 		}
 	}
+	if db.dialect == "mysql" {
+		n /= 2
+	}
 	return n
 }
+
+// mysqlArgs turns a mysql:// URL into the mariadb client's arguments.
+func mysqlArgs(t *testing.T, raw string) []string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--protocol=TCP", "-h", u.Hostname(), "-u", u.User.Username()}
+	if p := u.Port(); p != "" {
+		args = append(args, "-P", p)
+	}
+	if pw, ok := u.User.Password(); ok {
+		args = append(args, "--password="+pw)
+	}
+	return append(args, strings.TrimPrefix(u.Path, "/"))
+}
+
+var autoIncrement = regexp.MustCompile(` AUTO_INCREMENT=\d+`)
 
 // schema returns the database's schema as its own dump tool prints it.
 func (db *replayDB) schema(t *testing.T) string {
 	t.Helper()
 	var cmd *exec.Cmd
-	if db.dialect == "postgres" {
+	switch db.dialect {
+	case "mysql":
+		cmd = exec.CommandContext(t.Context(), "mariadb-dump", append([]string{"--no-data", "--routines", "--triggers", "--events",
+			"--skip-comments", "--skip-dump-date"}, mysqlArgs(t, db.target)...)...)
+	case "postgres":
 		cmd = exec.CommandContext(t.Context(), "pg_dump", "--schema-only", "--no-owner", "--no-privileges", db.target)
-	} else {
+	default:
 		cmd = exec.CommandContext(t.Context(), "sqlite3", db.target, ".schema")
 	}
 	out, err := cmd.Output()
@@ -221,7 +298,7 @@ func (db *replayDB) schema(t *testing.T) string {
 		if strings.HasPrefix(l, "--") || strings.HasPrefix(l, `\restrict`) || strings.HasPrefix(l, `\unrestrict`) {
 			continue
 		}
-		keep = append(keep, l)
+		keep = append(keep, autoIncrement.ReplaceAllString(l, ""))
 	}
 	return strings.Join(keep, "\n")
 }

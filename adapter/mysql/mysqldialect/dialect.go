@@ -26,6 +26,15 @@ var (
 // Name returns "mysql".
 func (Dialect) Name() string { return "mysql" }
 
+// NowSQL is the applying session's clock as the history table's started_at
+// takes it (RFC 3339 text in UTC, microseconds), for offline scripts.
+func (Dialect) NowSQL() string { return "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')" }
+
+// ClientDelimiter reports true: in an offline script, a statement holding
+// semicolons of its own (a routine's BEGIN … END) is wrapped in a DELIMITER
+// change, since the mysql client would split it at them.
+func (Dialect) ClientDelimiter() bool { return true }
+
 // TransactionalDDL reports false: MySQL and MariaDB commit implicitly at
 // every DDL statement.
 func (Dialect) TransactionalDDL() bool { return false }

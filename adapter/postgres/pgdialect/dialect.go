@@ -24,6 +24,10 @@ var (
 // Name returns "postgres".
 func (Dialect) Name() string { return "postgres" }
 
+// NowSQL is the applying session's clock as the history table's started_at
+// takes it, for offline scripts: the start of the transaction.
+func (Dialect) NowSQL() string { return "now()" }
+
 // TransactionalDDL reports true: PostgreSQL rolls back DDL with its
 // transaction.
 func (Dialect) TransactionalDDL() bool { return true }

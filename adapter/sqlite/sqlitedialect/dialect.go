@@ -20,6 +20,10 @@ var (
 // Name returns "sqlite".
 func (Dialect) Name() string { return "sqlite" }
 
+// NowSQL is the applying session's clock as the history table's started_at
+// takes it (RFC 3339 text in UTC), for offline scripts.
+func (Dialect) NowSQL() string { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" }
+
 // TransactionalDDL reports true: SQLite rolls back DDL with its transaction.
 func (Dialect) TransactionalDDL() bool { return true }
 
