@@ -281,7 +281,7 @@ type rows struct {
 	c      *conn
 	done   func() bool
 	closed bool
-	killed error // set by Close when the query was killed
+	final  error // the error Close returned
 	types  []*sql.ColumnType
 }
 
@@ -326,22 +326,34 @@ func (r *rows) convert(i int, b []byte) any {
 }
 
 func (r *rows) Err() error {
+	if r.closed {
+		return r.final
+	}
 	if err := r.r.Err(); err != nil {
 		return r.c.wrapErr(r.ctx, err)
 	}
-	return r.killed
+	return nil
 }
 
+// Close closes the rows and ends the statement's watch. The final error is
+// read before the watch's context is cancelled: database/sql's Rows.Err
+// reports a context cancelled after a Close that did not reach the last
+// row as the rows' error.
 func (r *rows) Close() error {
-	if !r.closed {
-		r.closed = true
-		err := r.r.Close()
-		if r.done() && err == nil && r.r.Err() == nil {
-			r.killed = interrupted(r.ctx, nil)
-		}
-		if err != nil {
-			return r.c.wrapErr(r.ctx, err)
-		}
+	if r.closed {
+		return r.final
 	}
-	return r.Err()
+	err := r.r.Close()
+	if err == nil {
+		err = r.r.Err()
+	}
+	if err != nil {
+		err = r.c.wrapErr(r.ctx, err)
+	}
+	r.closed = true
+	if r.done() && err == nil {
+		err = interrupted(r.ctx, nil)
+	}
+	r.final = err
+	return err
 }
