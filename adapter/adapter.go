@@ -174,9 +174,11 @@ type Locker interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
-// ErrLockLost is wrapped by the error of a run whose migration lock ended
-// while it ran (a lease that expired or was taken over): the transaction in
-// which that was found was rolled back and nothing more is committed.
+// ErrLockLost is wrapped by the error of an unlock (or a run) whose
+// migration lock ended while it was held, such as a lease that expired or
+// was taken over: another run may have overlapped this one. A run that
+// finds it lost in a transaction's [Fence] rolls that transaction back and
+// commits nothing more.
 var ErrLockLost = errors.New("migration lock lost")
 
 // Fence checks, inside the transaction q, that the lock it belongs to is
@@ -196,19 +198,53 @@ type FencingLocker interface {
 	LockFenced(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, fence Fence, err error)
 }
 
+// LockWaitError reports that the migration lock was not obtained before
+// the caller's context ended: another run held it all along. Err is
+// ctx.Err(), so errors.Is(err, context.DeadlineExceeded) holds for a
+// timeout.
+type LockWaitError struct {
+	Kind   string        // the lock: "lock" (advisory lock or lock file), "lease lock"
+	Table  string        // the version table (schema-qualified where known)
+	Waited time.Duration // how long the caller waited
+	On     string        // what was waited on when it is not the table (a lock file); may be empty
+	Err    error
+}
+
+func (e *LockWaitError) Error() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = "lock"
+	}
+	s := kind + " " + e.Table + ": waited " + e.Waited.Round(time.Millisecond).String()
+	if e.On != "" {
+		s += " for " + e.On
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *LockWaitError) Unwrap() error { return e.Err }
+
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 
-// ConnBrokenError reports that a statement was interrupted in a way that
-// left the connection unusable (pgx closes a connection whose statement was
-// cancelled). The connection has been, or will be on Release, destroyed; for
-// a caller's shared connection this tells the caller it must not reuse it.
+// ConnBrokenError reports that a connection became unusable during a
+// statement: either the statement was interrupted (pgx closes a connection
+// whose statement was cancelled) or the database server closed the
+// connection (a restart, a killed session, a network failure). The
+// connection has been, or will be on Release, destroyed; for a caller's
+// shared connection this tells the caller it must not reuse it.
 type ConnBrokenError struct {
-	Err error
+	// Interrupted says the caller's context ended the statement; false
+	// means the server or the network ended the connection.
+	Interrupted bool
+	Err         error
 }
 
 func (e *ConnBrokenError) Error() string {
-	return "connection closed after interrupted statement: " + e.Err.Error()
+	if e.Interrupted {
+		return "connection closed after interrupted statement: " + e.Err.Error()
+	}
+	return "the database server closed the connection: " + e.Err.Error()
 }
 
 func (e *ConnBrokenError) Unwrap() error { return e.Err }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -55,6 +56,14 @@ var alembicKeys = map[string]bool{
 // first leaves unset: Alembic keeps the database URL in alembic.ini and the
 // script layout in either.
 func loadAlembicProject(path string) (alembicConfig, error) {
+	ac, err := loadAlembicPair(path)
+	if err == nil {
+		ac.versionTableFromEnv()
+	}
+	return ac, err
+}
+
+func loadAlembicPair(path string) (alembicConfig, error) {
 	ac, err := loadAlembicFile(path)
 	if err != nil {
 		return ac, err
@@ -252,6 +261,9 @@ func parseAlembicINI(path string, data []byte, here string) (alembicConfig, erro
 	if ac.ScriptLocation, err = get("script_location"); err != nil {
 		return ac, err
 	}
+	if err := checkScriptLocation(ac.ScriptLocation); err != nil {
+		return ac, &ConfigError{Path: path, Line: sec["script_location"].line, Err: err}
+	}
 	if ac.URL, err = get("sqlalchemy.url"); err != nil {
 		return ac, err
 	}
@@ -273,12 +285,12 @@ func parseAlembicINI(path string, data []byte, here string) (alembicConfig, erro
 	keys := slices.SortedFunc(maps.Keys(sec), func(a, b string) int { return sec[a].line - sec[b].line })
 	for _, key := range keys {
 		if !alembicKeys[key] {
-			ac.Notes = append(ac.Notes, fmt.Sprintf("%s:%d: ignoring key %q of [alembic]", path, sec[key].line, key))
+			ac.Notes = append(ac.Notes, fmt.Sprintf("%s:%d: ignoring key %q of [alembic]: Retort does not use it", path, sec[key].line, key))
 		}
 	}
 	for _, name := range f.order {
 		if name != "alembic" && name != "DEFAULT" {
-			ac.Notes = append(ac.Notes, fmt.Sprintf("%s:%d: ignoring section [%s]", path, f.lines[name], name))
+			ac.Notes = append(ac.Notes, fmt.Sprintf("%s:%d: ignoring section [%s]: Retort does not use it", path, f.lines[name], name))
 		}
 	}
 	return ac, nil
@@ -332,6 +344,9 @@ func parsePyproject(path string, data []byte, here string) (alembicConfig, error
 	if ac.ScriptLocation, err = str("script_location"); err != nil {
 		return ac, err
 	}
+	if err := checkScriptLocation(ac.ScriptLocation); err != nil {
+		return ac, &ConfigError{Path: path, Line: keyLine(data, "script_location"), Err: err}
+	}
 	if ac.URL, err = str("sqlalchemy.url"); err != nil {
 		return ac, err
 	}
@@ -355,7 +370,7 @@ func parsePyproject(path string, data []byte, here string) (alembicConfig, error
 	}
 	for _, key := range slices.Sorted(maps.Keys(doc.Tool.Alembic)) {
 		if !alembicKeys[key] {
-			ac.Notes = append(ac.Notes, fmt.Sprintf("%s:%d: ignoring key %q of [tool.alembic]", path, keyLine(data, key), key))
+			ac.Notes = append(ac.Notes, fmt.Sprintf("%s:%d: ignoring key %q of [tool.alembic]: Retort does not use it", path, keyLine(data, key), key))
 		}
 	}
 	return ac, nil
@@ -391,6 +406,58 @@ func (a *app) logConfigNotes() {
 		a.log.Debug().Str("config", a.set.ConfigFile).Str("kind", a.set.ConfigKind).Msg("reading config file")
 	}
 	for _, n := range a.set.Notes {
-		a.log.Debug().Msg(n + ": Retort does not use it")
+		a.log.Debug().Msg(n)
 	}
+}
+
+// checkScriptLocation refuses Alembic's package-resource form
+// ("myapp:migrations"), which names a folder inside an installed Python
+// package that Retort cannot look up.
+func checkScriptLocation(loc string) error {
+	pkg, _, ok := strings.Cut(loc, ":")
+	if !ok || filepath.IsAbs(loc) || filepath.VolumeName(loc) != "" || strings.ContainsAny(pkg, `/\`) {
+		return nil
+	}
+	return fmt.Errorf("script_location %q names a folder of a Python package; pass --dir with the folder of its versions", loc)
+}
+
+// envVersionTable matches the version_table and version_table_schema
+// arguments env.py passes to context.configure, as literal strings.
+var envVersionTable = regexp.MustCompile(`\b(version_table(?:_schema)?)\s*=\s*["']([A-Za-z_][A-Za-z0-9_]*)["']`)
+
+// versionTableFromEnv takes the version table from the project's env.py
+// when no config key names one: Alembic projects set it there, in
+// context.configure(version_table="…"). Only literal strings are read;
+// the note names the line.
+func (ac *alembicConfig) versionTableFromEnv() {
+	if ac.VersionTable != "" || ac.ScriptLocation == "" {
+		return
+	}
+	env := filepath.Join(ac.ScriptLocation, "env.py")
+	data, err := os.ReadFile(env)
+	if err != nil {
+		return
+	}
+	var table, schema string
+	line := 0
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "#") {
+			continue
+		}
+		for _, m := range envVersionTable.FindAllStringSubmatch(l, -1) {
+			if m[1] == "version_table" && table == "" {
+				table, line = m[2], i+1
+			} else if m[1] == "version_table_schema" && schema == "" {
+				schema = m[2]
+			}
+		}
+	}
+	if table == "" && schema == "" {
+		return
+	}
+	ac.VersionTable = firstNonEmpty(table, AlembicVersionTable)
+	if schema != "" {
+		ac.VersionTable = schema + "." + ac.VersionTable
+	}
+	ac.Notes = append(ac.Notes, fmt.Sprintf("%s:%d: version table %s taken from context.configure", env, line, ac.VersionTable))
 }

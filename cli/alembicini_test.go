@@ -138,6 +138,7 @@ func TestAlembicConfigErrors(t *testing.T) {
 		{"lone percent", "e.ini", "[alembic]\nsqlalchemy.url = postgresql://u:p%zz@h/db\n", "e.ini:2: sqlalchemy.url: a lone %"},
 		{"unknown reference", "f.ini", "[alembic]\nscript_location = %(nowhere)s/alembic\n", "f.ini:2: script_location: %(nowhere)s names no option"},
 		{"no alembic section", "g.ini", "[loggers]\nkeys = root\n", "g.ini: no [alembic] section"},
+		{"package resource", "h.ini", "[alembic]\n\nscript_location = myapp:migrations\n", `h.ini:3: script_location "myapp:migrations" names a folder of a Python package`},
 		{"bad toml", "pyproject.toml", "[tool.alembic]\nscript_location = \n", "pyproject.toml:2:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,5 +162,32 @@ func TestAlembicINIInterpolation(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "inter%41.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAlembicEnvVersionTable takes the version table from env.py's
+// context.configure when no key names one.
+func TestAlembicEnvVersionTable(t *testing.T) {
+	dir := inTemp(t)
+	ini := alembicInit(t, dir, "generic")
+	setINIKey(t, ini, "sqlalchemy.url", "sqlite:///env.db")
+	env := filepath.Join(dir, "alembic", "env.py")
+	data, err := os.ReadFile(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "target_metadata=target_metadata,", "target_metadata=target_metadata, version_table=\"app_alembic_version\",", 1)
+	if text == string(data) {
+		t.Fatal("env.py has no context.configure(target_metadata=target_metadata, …)")
+	}
+	writeFile(t, env, text)
+	writeFile(t, "alembic/versions/a1e0_from_ini.sql", alembicINIScript)
+	r := run(t, nil, "--log-level", "debug", "--log-format", "json", "upgrade")
+	if r.code != cli.ExitOK || !strings.Contains(r.stderr, "version table app_alembic_version taken from context.configure") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	out, err := exec.CommandContext(t.Context(), "sqlite3", filepath.Join(dir, "env.db"), "SELECT version_num FROM app_alembic_version").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "a1e0" {
+		t.Fatalf("app_alembic_version: %q, %v", out, err)
 	}
 }

@@ -386,3 +386,67 @@ func TestArriveFromAlembic(t *testing.T) {
 		})
 	}
 }
+
+// TestImportWritesNothingOnError: one file that goose could not run
+// either, among good ones, and the output folder is never created.
+func TestImportWritesNothingOnError(t *testing.T) {
+	inTemp(t)
+	writeFile(t, "goose/00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n")
+	writeFile(t, "goose/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int)\n")
+	writeFile(t, "gm/1_a.up.sql", "CREATE TABLE a (id int);\n")
+	writeFile(t, "gm/2_b.down.sql", "DROP TABLE b;\n")
+	for _, tc := range []struct{ tool, src, want string }{
+		{"goose", "goose", "goose/00002_b.sql:2: statement does not end with a semicolon"},
+		{"golang-migrate", "gm", "gm/2_b.down.sql: version 2 has a down file but no up file"},
+	} {
+		r := run(t, nil, "import", tc.tool, tc.src, "--out", "out")
+		if r.code != cli.ExitFailure || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("import %s: exit %d %s", tc.tool, r.code, r.stderr)
+		}
+		if _, err := os.Stat("out"); err == nil {
+			t.Fatalf("import %s created the output folder", tc.tool)
+		}
+	}
+	if r := run(t, nil, "import", "goose", "goose", "--out", "goose"); r.code != cli.ExitUsage {
+		t.Errorf("--out equal to SRC: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestAlembicAsyncProject: a project from Alembic's asyncio template, with
+// its async URL in alembic.ini, imported and upgraded by Retort on each
+// database, without any change to the URL.
+func TestAlembicAsyncProject(t *testing.T) {
+	for _, db := range arrivalDBs {
+		t.Run(db.name, func(t *testing.T) {
+			dir := inTemp(t)
+			url, _, _ := db.open(t)
+			asyncURL := "sqlite+aiosqlite:///app.db"
+			if db.name == "postgres" {
+				_, rest, _ := strings.Cut(url, "://")
+				sep := "?"
+				if strings.Contains(rest, "?") {
+					sep = "&"
+				}
+				asyncURL = "postgresql+asyncpg://" + rest + sep + "prepared_statement_cache_size=0"
+			}
+			alembicInit(t, dir, "async")
+			if env, _ := os.ReadFile(filepath.Join(dir, "alembic", "env.py")); !strings.Contains(string(env), "run_sync") {
+				t.Fatalf("not the asyncio template:\n%s", env)
+			}
+			setINIKey(t, filepath.Join(dir, "alembic.ini"), "sqlalchemy.url", strings.ReplaceAll(asyncURL, "%", "%%"))
+			alembicRevision(t, dir, "c001", "create account")
+			mustRun(t, "import", "alembic")
+			r := mustRun(t, "--log-level", "debug", "--log-format", "json", "upgrade", "head")
+			if !strings.Contains(r.stdout, "upgraded 1 revision") || !strings.Contains(r.stderr, `"sqlalchemy_driver"`) {
+				t.Fatalf("upgrade:\n%s\n%s", r.stdout, r.stderr)
+			}
+			check := url
+			if db.name == "sqlite" {
+				check = "sqlite:" + filepath.Join(dir, "app.db")
+			}
+			if s := db.schema(t, check); !strings.Contains(s, "account") {
+				t.Fatalf("schema lacks account:\n%s", s)
+			}
+		})
+	}
+}

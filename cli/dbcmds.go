@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
 )
 
@@ -192,14 +193,17 @@ connection.
 
 With --targets, --schemas or --schemas-from-query, upgrade runs on a fleet:
 every database (or schema of one PostgreSQL database) concurrently, with a
-progress line on a terminal and a summary table (or --json) at the end.`,
+progress line on a terminal and a summary table (or --json, or --json-lines
+as each target finishes) at the end. System schemas are skipped. --shard I/N
+takes one share of the fleet, so N processes split it between them.`,
 		Example: `  migrate upgrade
   migrate upgrade heads
   migrate upgrade +1
   migrate upgrade --sql > upgrade.sql
   migrate upgrade --sql --dialect postgres 1a2b3c4d5e6f:head
   migrate upgrade head --targets databases.txt --concurrency 8
-  migrate upgrade head --schemas tenant_a,tenant_b --continue-on-error --json`,
+  migrate upgrade head --schemas tenant_a,tenant_b --continue-on-error --json
+  migrate upgrade head --targets tenants.txt --shard auto/4 --json-lines`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			target := "head"
@@ -215,10 +219,12 @@ progress line on a terminal and a summary table (or --json) at the end.`,
 			if ff.fleet() {
 				return a.upgradeFleet(ctx, cmd, target, &rf, &ff)
 			}
+			start := time.Now()
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Upgrade(ctx, target) })
-			if res != nil {
-				printResult(cmd.OutOrStdout(), "upgrade", res)
+			if *ff.asJSON {
+				return a.writeRunJSON(cmd.OutOrStdout(), res, err, time.Since(start))
 			}
+			printResult(cmd.OutOrStdout(), "upgrade", res, err)
 			return err
 		}),
 	}
@@ -253,9 +259,7 @@ from:to (head:base, 3c4d5e6f7a8b:1a2b3c4d5e6f).`,
 				return err
 			}
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Downgrade(ctx, args[0]) })
-			if res != nil {
-				printResult(cmd.OutOrStdout(), "downgrade", res)
-			}
+			printResult(cmd.OutOrStdout(), "downgrade", res, err)
 			return err
 		}),
 	}
@@ -298,7 +302,7 @@ base or from the start of a range (ae1027a6acf0:head).`,
 				}
 			}
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.StampAll(ctx, args, purge) })
-			if res != nil {
+			if res != nil && err == nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
 			}
 			return err
@@ -310,8 +314,8 @@ base or from the start of a range (ae1027a6acf0:head).`,
 }
 
 // runOn opens the engine for one database and runs op on it. The result is
-// returned only when it is to be printed: not on failure, and not with
-// --sql, where the engine has written the script to stdout.
+// returned, on failure too (what committed before it), except with --sql,
+// where the engine has written the script to stdout.
 func (a *app) runOn(ctx context.Context, cmd *cobra.Command, rf *runFlags, op func(*engine.Engine) (*engine.Result, error)) (*engine.Result, error) {
 	e, err := a.openRun(ctx, rf, cmd.OutOrStdout())
 	if err != nil {
@@ -319,10 +323,11 @@ func (a *app) runOn(ctx context.Context, cmd *cobra.Command, rf *runFlags, op fu
 	}
 	defer e.Close()
 	res, err := op(e)
-	if err != nil || rf.sql {
+	if rf.sql {
 		return nil, err
 	}
-	return res, nil
+	// A failed run still reports what it committed before the failure.
+	return res, err
 }
 
 // revList renders version rows: "<base>" when empty.
@@ -333,13 +338,48 @@ func revList(ids []string) string {
 	return commaList(ids)
 }
 
-// printResult prints one line per revision applied, then a summary.
-func printResult(w io.Writer, verb string, res *engine.Result) {
-	if res == nil {
+// writeRunJSON prints upgrade --json for one database: a one-row array in
+// the shape of a fleet's rows, with the revisions committed before a
+// failure. It returns runErr, or the write's error.
+func (a *app) writeRunJSON(w io.Writer, res *engine.Result, runErr error, d time.Duration) error {
+	spec := fleetSpec{name: dsn.Redact(a.set.URL), url: a.set.URL}
+	e := &upgradeEntry{entryBase: a.baseEntry(spec, engine.TargetResult{Name: spec.name, Result: res, Err: runErr, Started: true, Duration: d}),
+		From: []string{}, To: []string{}, Revisions: []string{}}
+	if res != nil {
+		e.From, e.To = orEmpty(res.From), orEmpty(res.To)
+		for _, ap := range res.Applied {
+			e.Revisions = append(e.Revisions, ap.Revision)
+		}
+		e.Applied = len(res.Applied)
+	}
+	if err := writeJSON(w, []*upgradeEntry{e}); err != nil && runErr == nil {
+		return err
+	}
+	return runErr
+}
+
+// printResult prints one line per revision applied, then a summary. After
+// a failure (runErr) it prints only what was committed before it, if
+// anything: the error itself goes to stderr.
+func printResult(w io.Writer, verb string, res *engine.Result, runErr error) {
+	if res == nil || (runErr != nil && len(res.Applied) == 0) {
 		return
 	}
 	for _, ap := range res.Applied {
-		fmt.Fprintf(w, "%-9s %s, %s (%s)\n", ap.Direction, ap.Revision, ap.Message, roundDuration(ap.Duration))
+		rev := ap.Revision
+		if ap.Message != "" {
+			rev += ", " + ap.Message
+		}
+		fmt.Fprintf(w, "%-9s %s (%s)\n", ap.Direction, rev, roundDuration(ap.Duration))
+	}
+	if runErr != nil {
+		noun := "revisions"
+		if len(res.Applied) == 1 {
+			noun = "revision"
+		}
+		fmt.Fprintf(w, "%s failed after %d %s committed: %s -> %s; the failing transaction was rolled back\n",
+			verb, len(res.Applied), noun, revList(res.From), revList(res.To))
+		return
 	}
 	if len(res.Applied) == 0 {
 		fmt.Fprintf(w, "nothing to %s: database is at %s\n", verb, revList(res.To))

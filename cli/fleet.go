@@ -49,7 +49,7 @@ func (ff *fleetFlags) add(cmd *cobra.Command, verb string, asJSON *bool) {
 	}
 	if asJSON == nil {
 		asJSON = new(bool)
-		f.BoolVar(asJSON, "json", false, "print the per-target results as one JSON array (with --targets or --schemas)")
+		f.BoolVar(asJSON, "json", false, "print the per-target results as one JSON array (with --targets or --schemas; upgrade: one row for a single database, with what committed before a failure)")
 	}
 	ff.asJSON = asJSON
 	f.BoolVar(&ff.jsonLines, "json-lines", false, "print one JSON object per target as it finishes, then a summary line (with --targets or --schemas)")
@@ -61,8 +61,9 @@ func (ff *fleetFlags) fleet() bool {
 	return ff.targetsFile != "" || ff.schemas != "" || ff.schemasQuery != ""
 }
 
-// check validates the flag combination. jsonAlone names whether --json
-// also applies to a single database (current, history).
+// check validates the flag combination; sql is upgrade's --sql. Without a
+// fleet source the fleet-only flags are usage errors (--json too, except
+// for current and history, where it also applies to one database).
 func (ff *fleetFlags) check(cmd *cobra.Command, sql bool) error {
 	sources := 0
 	for _, set := range []bool{ff.targetsFile != "", ff.schemas != "", ff.schemasQuery != ""} {
@@ -75,13 +76,18 @@ func (ff *fleetFlags) check(cmd *cobra.Command, sql bool) error {
 	}
 	if sources == 0 {
 		only := []string{"concurrency", "continue-on-error", "json-lines", "shard"}
-		if ff.upgrade || cmd.Name() == "check" {
+		// upgrade --json on one database prints one row, with the
+		// revisions committed before a failure.
+		if cmd.Name() == "check" {
 			only = append(only, "json")
 		}
 		for _, name := range only {
 			if cmd.Flags().Changed(name) {
 				return usageErrorf("--%s applies only with --targets, --schemas or --schemas-from-query", name)
 			}
+		}
+		if ff.upgrade && *ff.asJSON && sql {
+			return usageErrorf("--json reports a run; it does not apply with --sql, which prints the script")
 		}
 		return nil
 	}
@@ -126,6 +132,7 @@ func (a *app) parseShard(s string) (engine.Shard, error) {
 type fleetSpec struct {
 	name   string
 	url    string // the URL it opens, kept for redaction
+	origin string // where the URL was listed (targets file:line), for hints
 	schema string // set for a schema of a shared pool
 	skip   string
 }
@@ -282,7 +289,7 @@ func readTargets(path string) ([]fleetSpec, error) {
 			return nil, fmt.Errorf("%s:%d: %s is already listed on line %d", path, n, dsn.Redact(line), prev)
 		}
 		seen[line] = n
-		spec := fleetSpec{name: dsn.Redact(line), url: line}
+		spec := fleetSpec{name: dsn.Redact(line), url: line, origin: fmt.Sprintf("%s:%d", path, n)}
 		if s := urlSearchPath(line); s != "" && postgres.IsSystemSchema(s) {
 			spec.skip = skipSystemSchema
 		}

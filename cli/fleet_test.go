@@ -236,7 +236,7 @@ func TestFleetUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"two sources", pg, []string{"upgrade", "--targets", "t.txt", "--schemas", "a"}, cli.ExitUsage, "exclude each other"},
-		{"json alone", nil, []string{"upgrade", "--json"}, cli.ExitUsage, "--json applies only with --targets"},
+		{"json with sql", nil, []string{"upgrade", "--json", "--sql"}, cli.ExitUsage, "--json reports a run"},
 		{"concurrency alone", nil, []string{"upgrade", "--concurrency", "2"}, cli.ExitUsage, "--concurrency applies only"},
 		{"zero concurrency", nil, []string{"upgrade", "--targets", "t.txt", "--concurrency", "0"}, cli.ExitUsage, "at least 1"},
 		{"sql fleet", nil, []string{"upgrade", "--sql", "--targets", "t.txt"}, cli.ExitUsage, "--sql prints one script"},
@@ -561,5 +561,27 @@ func TestFleetMySQLDatabases(t *testing.T) {
 	}
 	if r := run(t, e, "upgrade", "--schemas", "mysql"); !strings.Contains(r.stdout+r.stderr, "skipped") {
 		t.Errorf("the mysql system database was not skipped: %s%s", r.stdout, r.stderr)
+	}
+}
+
+// TestFleetTargetsFileErrorsNameTheLine: a dead URL's hint names the
+// targets file and line; a line longer than the scanner takes is an error
+// naming FILE:line before anything runs.
+func TestFleetTargetsFileErrorsNameTheLine(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	writeFile(t, "t.txt", "sqlite:a.db\n# dead\npostgres://app@127.0.0.1:1/app?connect_timeout=2\n")
+	r := run(t, nil, "--log-level", "disabled", "upgrade", "--targets", "t.txt", "--continue-on-error", "--json")
+	rows := fleetJSON(t, r)
+	if r.code != cli.ExitFailure || len(rows) != 2 || !strings.Contains(rows[1].Error, "the URL comes from t.txt:3") {
+		t.Errorf("exit %d: %+v", r.code, rows)
+	}
+	writeFile(t, "long.txt", "sqlite:z.db\nsqlite:"+strings.Repeat("x", 70000)+".db\n")
+	r = run(t, nil, "upgrade", "--targets", "long.txt")
+	if r.code != cli.ExitFailure || !strings.Contains(r.stderr, "long.txt:2: line longer than") {
+		t.Errorf("long line: exit %d %s", r.code, r.stderr)
+	}
+	if c := run(t, nil, "--url", "sqlite:z.db", "current"); c.stdout != "" {
+		t.Errorf("z.db was upgraded before the bad line was found: %q", c.stdout)
 	}
 }

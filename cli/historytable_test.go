@@ -40,3 +40,20 @@ func TestHistoryTablePerVersionTable(t *testing.T) {
 		t.Fatalf("history --applied from ops_log: code %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// The history_table key names the history table as --history-table does.
+func TestHistoryTableConfigKey(t *testing.T) {
+	dir := inTemp(t)
+	writeFile(t, filepath.Join(dir, "migrations", "a1.sql"), "-- migrate:revision aaa1\n\n-- migrate:upgrade\nCREATE TABLE a_t (id int);\n")
+	writeFile(t, filepath.Join(dir, "migrate.toml"), "url = \"sqlite:cfg.db\"\nversion_table = \"app_version\"\nhistory_table = \"app_audit\"\n")
+	if r := run(t, env{}, "upgrade"); r.code != 0 {
+		t.Fatalf("upgrade: %d %s", r.code, r.stderr)
+	}
+	r := run(t, env{}, "--history-table", "app_history", "history", "--applied")
+	if r.code != 0 || strings.Contains(r.stdout, "aaa1") {
+		t.Fatalf("app_history should be empty: code %d, %q", r.code, r.stdout)
+	}
+	if r := run(t, env{}, "history", "--applied"); r.code != 0 || !strings.Contains(r.stdout, "aaa1") {
+		t.Fatalf("history from app_audit: code %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -54,8 +54,14 @@ folder that already holds an imported revision is refused unless --force.`,
   migrate --config alembic.ini import alembic
   migrate import goose db/migrations --out migrations
   migrate import golang-migrate migrations-old --out migrations`,
-		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{toolAlembic, toolGoose, toolGolangMigrate},
+		Args: cobra.RangeArgs(1, 2),
+		// The tool, then a file or folder.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return []string{toolAlembic, toolGoose, toolGolangMigrate}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveDefault
+		},
 		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			tool, src := args[0], ""
 			if len(args) == 2 {
@@ -124,6 +130,7 @@ folder that already holds an imported revision is refused unless --force.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "folder the Retort scripts are written to (default: the script directory)")
+	_ = cmd.MarkFlagDirname("out")
 	f.BoolVar(&force, "force", false, "overwrite the scripts of an earlier import")
 	f.StringVar(&python, "python", "", "Python interpreter with Alembic installed (default: python3, else /usr/bin/python3, whichever imports alembic)")
 	f.StringVar(&dialect, "dialect", "", "SQL dialect Alembic renders for: postgres, sqlite or mysql (default: the database URL's)")

@@ -41,4 +41,17 @@
 // transaction, on SQLite too; TxPerRevision commits after every revision.
 // Sections marked transaction=false run outside either, with their version
 // row written right after them.
+//
+// # Fleets
+//
+// [UpgradeAll] upgrades a slice of targets, each opening its own engine.
+// For fleets of thousands, [NewFleet] loads the scripts once and
+// [Fleet.Upgrade] and [Fleet.Each] stream targets from an iterator, at most
+// FanOutOptions.Concurrency at a time, reporting each through OnDone and
+// keeping nothing of a finished one. The schemas of one PostgreSQL database
+// share one pool: each target sets Config.Pool to it and Config.Schema to
+// its schema, and the engine points every connection it takes at that
+// schema and resets it before giving it back. System schemas are skipped
+// ([ErrSystemSchema]). A [Shard] takes one share of a fleet split across
+// processes by rendezvous hashing of the targets' names.
 package engine

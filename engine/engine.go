@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,7 +63,7 @@ type Result struct {
 // opens the database pool. Nothing is written to the database, and every
 // script and graph problem is reported before any connection is made.
 func Open(ctx context.Context, cfg Config) (*Engine, error) {
-	cat, err := loadCatalog(&cfg)
+	cat, err := loadCatalog(&cfg, false)
 	if err != nil {
 		return nil, err
 	}
@@ -130,9 +131,11 @@ func openWith(ctx context.Context, cfg Config, cat *catalog) (*Engine, error) {
 
 // LoadGraph loads the scripts and Go revisions named by cfg and builds the
 // revision graph, without opening any database. Commands that only read the
-// graph (heads, branches, history, show) use it.
+// graph (heads, branches, history, show) use it. It reads each script only
+// up to its first section (script.LoadHeaders): a problem inside a section
+// is reported by Open, not here.
 func LoadGraph(cfg Config) (*revgraph.Graph, error) {
-	cat, err := loadCatalog(&cfg)
+	cat, err := loadCatalog(&cfg, true)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +352,7 @@ func (e *Engine) Check(ctx context.Context) error {
 	return &NotAtHeadError{Current: cur, Pending: pending}
 }
 
-var identPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // ParseTableName parses a table name, "name" or "schema.name", falling back
 // to def when name is empty. Each part must be a plain identifier (letters,
@@ -365,7 +368,7 @@ func ParseTableName(name, def string) (adapter.Ident, error) {
 		schema, table = "", name
 	}
 	for _, p := range []string{schema, table} {
-		if (p != "" || p == table) && !identPart.MatchString(p) {
+		if (p != "" || p == table) && !identPart().MatchString(p) {
 			return adapter.Ident{}, fmt.Errorf("invalid table name %q: use letters, digits and _ (optionally schema.table)", name)
 		}
 	}

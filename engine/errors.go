@@ -94,7 +94,7 @@ type NotAtHeadError struct {
 func (e *NotAtHeadError) Error() string {
 	cur := strings.Join(e.Current, ", ")
 	if cur == "" {
-		cur = "base"
+		cur = "<base>"
 	}
 	return fmt.Sprintf("database is not at head: current %s, %d pending (%s)", cur, len(e.Pending), strings.Join(e.Pending, ", "))
 }

@@ -121,8 +121,7 @@ func (e *DriftError) Error() string {
 		}
 		parts[i] += " " + d.Reason
 	}
-	return "applied revisions differ from the scripts: " + strings.Join(parts, "; ") +
-		" (restore the applied script, or rerun with --allow-drift)"
+	return "applied revisions differ from the scripts: " + strings.Join(parts, "; ")
 }
 
 func (e *DriftError) Is(target error) bool { return target == ErrDrift }
@@ -130,7 +129,7 @@ func (e *DriftError) Is(target error) bool { return target == ErrDrift }
 // InterruptedError reports a transaction=false section that started and did
 // not finish (the process was killed, or the run cancelled, in its middle).
 // The next run refuses to continue until the user resumes it
-// (Config.Resume, --resume) or marks it done with stamp.
+// (Config.Resume: from statement Done+1) or marks it done with Stamp.
 type InterruptedError struct {
 	Revision  string
 	Direction string
@@ -144,9 +143,8 @@ func (e *InterruptedError) Error() string {
 	if e.Path != "" {
 		where = " (" + e.Path + ")"
 	}
-	return fmt.Sprintf("%s of %s%s was interrupted after %d of %d statements outside a transaction: "+
-		"rerun with --resume to continue from statement %d, or fix the database by hand and mark it with `migrate stamp`",
-		e.Direction, e.Revision, where, e.Done, e.Total, e.Done+1)
+	return fmt.Sprintf("%s of %s%s was interrupted after %d of %d statements outside a transaction",
+		e.Direction, e.Revision, where, e.Done, e.Total)
 }
 
 func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }

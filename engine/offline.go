@@ -13,7 +13,7 @@ import (
 
 // ErrOffline is wrapped by every Query made in offline mode: there is no
 // database to read from.
-var ErrOffline = errors.New("not available in offline mode (--sql): there is no database to query")
+var ErrOffline = errors.New("not available in offline mode: there is no database to query")
 
 // offlineDialect picks the dialect for offline mode: the caller's
 // connection or pool, Config.Dialect, or the URL's scheme.

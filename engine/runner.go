@@ -137,8 +137,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 
 	lctx := adapter.WithLockWait(ctx, func(holder string, waited time.Duration) {
-		e.cfg.Logger.Info().Str("table", e.table.String()).Str("holder", holder).
-			Dur("waited", waited).Msg("waiting for the migration lock")
+		// Warn, so that a run blocked by another is visible at the CLI's
+		// default level; the adapter reports every few seconds only.
+		e.cfg.Logger.Warn().Str("table", e.table.String()).Str("holder", holder).
+			Time("since", time.Now().Add(-waited)).Dur("waited", waited).Msg("waiting for the migration lock")
 	})
 	var locker adapter.Locker = e.dialect
 	if e.cfg.Locker != nil {
@@ -285,6 +287,8 @@ type runner struct {
 	// fence, when the lock can be lost while held (a lease), checks it
 	// inside a transaction; see fenceTx.
 	fence adapter.Fence
+	// fenced: the open transaction was fenced in its batch (syncFenced).
+	fenced bool
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
@@ -478,7 +482,14 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun, nextNoTx bool) error {
 			return r.fail(s, u, nil, err)
 		}
 	} else if !r.c.inTx() {
-		if err := r.c.begin(); err != nil {
+		// In per-revision mode a SQL revision's BEGIN, statements and
+		// version-row change travel in one batch where the connection
+		// can batch, and its history row with the COMMIT.
+		begin := r.c.begin
+		if !perRun && r.offline == nil && b != nil && b.fn == nil {
+			begin = func() error { return r.c.beginQueued(func(err error) error { return r.fail(s, u, nil, err) }) }
+		}
+		if err := begin(); err != nil {
 			return r.fail(s, u, nil, err)
 		}
 	}
@@ -530,6 +541,18 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun, nextNoTx bool) error {
 	for _, op := range s.Ops {
 		if err := r.versionOp(op); err != nil {
 			return r.fail(s, u, nil, err)
+		}
+	}
+	if r.c.pipe != nil {
+		// Send the batch now, so that the revision's duration is its
+		// statements' and the version rows are checked before COMMIT.
+		// Further statements every such transaction needs go through
+		// r.c.queue here, before the sync, to travel in the batch.
+		if err := r.flushRows(); err != nil {
+			return err
+		}
+		if err := r.syncFenced(Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction}); err != nil {
+			return err
 		}
 	}
 	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
@@ -610,35 +633,9 @@ const historyBatch = 500
 // open transaction, before its COMMIT, so bookkeeping and revisions commit
 // together.
 func (r *runner) flush() error {
-	t := r.e.table
-	removed, added := r.rows.diff()
-	for len(removed) > 0 && len(added) > 0 {
-		from, to := removed[0], added[0]
-		n, err := r.c.Exec(r.d.UpdateHead(t), to, from)
-		if err != nil {
-			return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
-		}
-		removed, added = removed[1:], added[1:]
+	if err := r.flushRows(); err != nil {
+		return err
 	}
-	for _, from := range removed {
-		n, err := r.c.Exec(r.d.DeleteHead(t), from)
-		if err != nil {
-			return fmt.Errorf("version table %s: delete %s: %w", t, from, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
-		}
-	}
-	for _, to := range added {
-		if _, err := r.c.Exec(r.d.InsertHead(t), to); err != nil {
-			return fmt.Errorf("version table %s: insert %s: %w", t, to, err)
-		}
-	}
-	r.rows.markFlushed()
-
 	hs := r.hs
 	for len(r.hist) > 0 {
 		n := min(len(r.hist), historyBatch)
@@ -646,11 +643,68 @@ func (r *runner) flush() error {
 		for _, h := range r.hist[:n] {
 			args = append(args, r.historyArgs(h)...)
 		}
-		if _, err := r.c.Exec(hs.insertRows(n), args...); err != nil {
-			return fmt.Errorf("history table %s: %w", hs.t, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: hs.insertRows(n), Args: args},
+			wrap: func(err error) error { return fmt.Errorf("history table %s: %w", hs.t, err) },
+		})
+		if err != nil {
+			return err
 		}
 		r.hist = r.hist[n:]
 	}
+	return nil
+}
+
+// flushRows writes the net change of the version rows since the last
+// flush; each statement's count is checked before the transaction commits.
+func (r *runner) flushRows() error {
+	t := r.e.table
+	removed, added := r.rows.diff()
+	for len(removed) > 0 && len(added) > 0 {
+		from, to := removed[0], added[0]
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.UpdateHead(t), Args: []any{to, from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		removed, added = removed[1:], added[1:]
+	}
+	for _, from := range removed {
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.DeleteHead(t), Args: []any{from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: delete %s: %w", t, from, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, to := range added {
+		// Checked too (a failed INSERT is an error anyway), so that it
+		// runs before the COMMIT and not with it.
+		err := r.c.queue(queued{
+			stmt:  adapter.Statement{SQL: r.d.InsertHead(t), Args: []any{to}},
+			wrap:  func(err error) error { return fmt.Errorf("version table %s: insert %s: %w", t, to, err) },
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
+		}
+	}
+	r.rows.markFlushed()
 	return nil
 }
 
@@ -692,8 +746,15 @@ func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, noTx bool
 	}
 	for i := skip; i < len(b.statements); i++ {
 		st := &b.statements[i]
-		if _, err := r.c.Exec(st.SQL); err != nil {
-			return r.fail(s, u, st, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: st.SQL},
+			wrap: func(err error) error { return r.fail(s, u, st, err) },
+			// Checked, so that it runs before the COMMIT even when it
+			// could ride with it.
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
 		}
 		if noTx && i+1 < len(b.statements) {
 			if _, err := r.c.Exec(hs.progress(), i+1, b.doneChecksum(i+1), s.Revision.ID); err != nil {
@@ -752,7 +813,9 @@ func (r *runner) versionOp(op revgraph.VersionOp) error {
 // A transaction that does not commit is reported as a *CommitError naming
 // its revisions.
 func (r *runner) commit() error {
-	if r.c.inTx() {
+	fenced := r.fenced
+	r.fenced = false
+	if r.c.inTx() && !fenced {
 		if err := r.fenceTx(); err != nil {
 			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 		}
@@ -771,6 +834,74 @@ func (r *runner) commit() error {
 	r.saved = r.rows.list()
 	r.res.To = r.saved
 	return nil
+}
+
+// syncFenced sends the batch a pipelined revision gathered (BEGIN, its
+// statements, its version-row change) with the lock's fencing check as
+// the batch's last statement, so that the check costs no round trip of
+// its own; commit then does not fence that transaction again. A fence that
+// checks on a connection of its own runs again after the batch, as the
+// rule of fenceTx wants. step is the revision, for a CommitError.
+func (r *runner) syncFenced(step Applied) error {
+	if r.fence == nil || r.offline != nil {
+		return r.c.sync()
+	}
+	fail := func(err error) error {
+		return &CommitError{Revisions: append(slices.Clone(r.pending), step), Err: err}
+	}
+	bq := &batchQuerier{c: r.c}
+	err := r.fence(r.c.ctx, bq)
+	switch {
+	case bq.prior != nil:
+		// A statement before the check failed: that is the error.
+		return bq.prior
+	case err != nil:
+		return fail(err)
+	case !bq.used:
+		if err := r.c.sync(); err != nil {
+			return err
+		}
+		if err := r.fenceTx(); err != nil {
+			return fail(err)
+		}
+	}
+	r.fenced = true
+	return nil
+}
+
+// batchQuerier is the Querier a fence runs on in a pipelined revision: its
+// first Exec joins the gathered batch as the last statement and sends it.
+type batchQuerier struct {
+	c     *syncConn
+	used  bool
+	prior error // the error of a statement queued before the fence's
+}
+
+func (b *batchQuerier) Exec(_ context.Context, sql string, args ...any) (int64, error) {
+	b.used = true
+	if b.c.pipe == nil {
+		return b.c.Exec(sql, args...)
+	}
+	var n int64
+	var own error
+	b.c.pipe.stmts = append(b.c.pipe.stmts, queued{
+		stmt:  adapter.Statement{SQL: sql, Args: args},
+		check: func(x int64) error { n = x; return nil },
+		wrap:  func(err error) error { own = err; return err },
+	})
+	if err := b.c.sync(); err != nil {
+		if own != nil {
+			return 0, own
+		}
+		b.prior = err
+		return 0, err
+	}
+	return n, nil
+}
+
+func (b *batchQuerier) Query(_ context.Context, sql string, args ...any) (adapter.Rows, error) {
+	b.used = true
+	return b.c.Query(sql, args...)
 }
 
 // fenceTx is the fencing hook: it must run inside every transaction that

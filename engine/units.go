@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/retort-sql/retort/adapter"
@@ -155,7 +156,9 @@ func syntaxOf(cfg *Config) script.Syntax {
 
 // loadCatalog reads the scripts and Go revisions of cfg and builds the graph.
 // Statements are split by the syntax of cfg's database (see syntaxOf).
-func loadCatalog(cfg *Config) (*catalog, error) {
+// With headersOnly it reads each script's header only (script.LoadHeaders):
+// enough for the graph, not for running.
+func loadCatalog(cfg *Config, headersOnly bool) (*catalog, error) {
 	fsys := cfg.Scripts
 	if fsys == nil {
 		fsys = os.DirFS("migrations")
@@ -167,9 +170,13 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 	var files []*script.File
 	if cfg.Scripts != nil || len(cfg.GoRevisions) == 0 || dirExists(fsys, dir) {
 		var err error
-		files, err = script.LoadSyntax(fsys, dir, syntaxOf(cfg))
+		if headersOnly {
+			files, err = script.LoadHeaders(fsys, dir)
+		} else {
+			files, err = script.LoadSyntax(fsys, dir, syntaxOf(cfg))
+		}
 		if err != nil {
-			return nil, err
+			return nil, nameScriptDir(err, cfg, dir)
 		}
 	}
 	revs := make([]revgraph.Revision, 0, len(files)+len(cfg.GoRevisions))
@@ -210,6 +217,23 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 		return nil, err
 	}
 	return &catalog{graph: g, units: units}, nil
+}
+
+// nameScriptDir makes an error about the script folder itself name it as
+// the caller gave it: "migrations" for the default source, and the root of
+// Config.Scripts instead of a bare ".".
+func nameScriptDir(err error, cfg *Config, dir string) error {
+	var se *script.Error
+	if !errors.As(err, &se) || se.Path != dir || se.Line != 0 {
+		return err
+	}
+	switch {
+	case cfg.Scripts == nil:
+		se.Path = path.Join("migrations", dir)
+	case dir == ".":
+		se.Path = ". (the root of Config.Scripts)"
+	}
+	return err
 }
 
 func dirExists(fsys fs.FS, dir string) bool {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
@@ -15,7 +16,7 @@ import (
 
 // golangMigrateName is golang-migrate's file name pattern:
 // VERSION_TITLE.up.EXT and VERSION_TITLE.down.EXT.
-var golangMigrateName = regexp.MustCompile(`^([0-9]+)_(.*)\.(down|up)\.(.*)$`)
+var golangMigrateName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)_(.*)\.(down|up)\.(.*)$`) })
 
 // gmPair is the up and down file of one golang-migrate version.
 type gmPair struct {
@@ -46,7 +47,7 @@ func GolangMigrate(dir string) (*Result, error) {
 		}
 		name := e.Name()
 		p := filepath.Join(dir, name)
-		m := golangMigrateName.FindStringSubmatch(name)
+		m := golangMigrateName().FindStringSubmatch(name)
 		if m == nil {
 			if strings.HasSuffix(name, ".sql") {
 				errs = append(errs, &ParseError{Path: p, Msg: "not a golang-migrate migration name (want VERSION_title.up.sql or VERSION_title.down.sql)"})
@@ -126,12 +127,14 @@ func GolangMigrate(dir string) (*Result, error) {
 
 // m1 is the version part of a golang-migrate file name, as written.
 func m1(path string) string {
-	return golangMigrateName.FindStringSubmatch(filepath.Base(path))[1]
+	return golangMigrateName().FindStringSubmatch(filepath.Base(path))[1]
 }
 
 // noTxStatement matches statements PostgreSQL refuses inside a
 // transaction block.
-var noTxStatement = regexp.MustCompile(`(?i)^\s*(CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\b.*\bCONCURRENTLY|ALTER\s+TYPE\s+\S+\s+ADD\s+VALUE|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM)`)
+var noTxStatement = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*(CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\b.*\bCONCURRENTLY|ALTER\s+TYPE\s+\S+\s+ADD\s+VALUE|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM)`)
+})
 
 // gmSection reads one golang-migrate file into a section.
 func gmSection(path string, r *Result) (section, error) {
@@ -152,7 +155,7 @@ func gmSection(path string, r *Result) (section, error) {
 	var s section
 	var b strings.Builder
 	for _, st := range stmts {
-		if noTxStatement.MatchString(st.SQL) && !s.noTx {
+		if noTxStatement().MatchString(st.SQL) && !s.noTx {
 			s.noTx = true
 			r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: runs with transaction=false: the statement cannot run in a transaction", path, st.Line))
 		}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -133,17 +132,6 @@ func commentLine(s string) string {
 
 func oneLine(s string) string {
 	return strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
-}
-
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-// slug turns a message into a file-name part.
-func slug(s string) string {
-	s = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "_"), "_")
-	if len(s) > 40 {
-		s = strings.TrimRight(s[:40], "_")
-	}
-	return s
 }
 
 // finish checks every file parses back to its revision and that the files

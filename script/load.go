@@ -29,6 +29,20 @@ func Load(fsys fs.FS, dir string) ([]*File, error) {
 
 // LoadSyntax is [Load] with the statements split by syn's rules.
 func LoadSyntax(fsys fs.FS, dir string, syn Syntax) ([]*File, error) {
+	return load(fsys, dir, func(fsys fs.FS, p string) (*File, error) { return readFile(fsys, p, syn) })
+}
+
+// readFile reads and parses one whole script.
+func readFile(fsys fs.FS, p string, syn Syntax) (*File, error) {
+	data, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
+	}
+	return ParseSyntax(p, data, syn)
+}
+
+// load is Load with the function that reads and parses one file.
+func load(fsys fs.FS, dir string, read func(fs.FS, string) (*File, error)) ([]*File, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -45,7 +59,7 @@ func LoadSyntax(fsys fs.FS, dir string, syn Syntax) ([]*File, error) {
 
 	paths, errs := collectScripts(fsys, dir)
 
-	parsed := readAll(fsys, paths, syn)
+	parsed := readAll(fsys, paths, read)
 	files := make([]*File, 0, len(paths))
 	for _, r := range parsed {
 		if r.err != nil {
@@ -72,16 +86,10 @@ const loadWorkers = 8
 
 // readAll reads and parses every path, in parallel for large directories,
 // and returns the outcomes in the order of paths.
-func readAll(fsys fs.FS, paths []string, syn Syntax) []parsedFile {
+func readAll(fsys fs.FS, paths []string, read func(fs.FS, string) (*File, error)) []parsedFile {
 	out := make([]parsedFile, len(paths))
 	one := func(i int) {
-		p := paths[i]
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			out[i].err = &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
-			return
-		}
-		out[i].file, out[i].err = ParseSyntax(p, data, syn)
+		out[i].file, out[i].err = read(fsys, paths[i])
 	}
 	workers := min(loadWorkers, runtime.GOMAXPROCS(0)*4, len(paths)/64)
 	if workers <= 1 {

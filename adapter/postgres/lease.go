@@ -26,16 +26,12 @@ const (
 	leaseCreateTries = 3
 )
 
-// ErrLeaseLost is wrapped by the error a lease's [adapter.Fence] or unlock
-// returns when the lease expired, or was taken over by another holder (or
-// deleted), while it was held: the heartbeat could not extend it in time.
-// It matches [adapter.ErrLockLost] too (errors.Is).
-var ErrLeaseLost error = leaseLostError{}
-
-type leaseLostError struct{}
-
-func (leaseLostError) Error() string        { return "lease lost" }
-func (leaseLostError) Is(target error) bool { return target == adapter.ErrLockLost }
+// ErrLeaseLost is wrapped by the error a [LeaseLocker]'s unlock returns when
+// the lease was taken over by another holder (or deleted) while it was held:
+// the heartbeat could not extend it in time, so another run may have started
+// while this one was still running; a lease's [adapter.Fence] returns it
+// too. It wraps [adapter.ErrLockLost].
+var ErrLeaseLost = fmt.Errorf("lease lost: %w", adapter.ErrLockLost)
 
 // LeaseOptions configures a [LeaseLocker]. The zero value uses the defaults.
 type LeaseOptions struct {
@@ -244,8 +240,7 @@ func (l *LeaseLocker) lock(ctx context.Context, c adapter.Conn, t adapter.Ident)
 		case <-timer.C:
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: lease lock %s: waited %s: %w",
-				qualified, time.Since(start).Round(time.Millisecond), err)
+			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Kind: "lease lock", Table: qualified, Waited: time.Since(start), Err: err})
 		}
 		delay = min(delay*2, lockPollMax)
 	}

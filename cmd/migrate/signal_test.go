@@ -70,9 +70,10 @@ func TestSignalExitCodes(t *testing.T) {
 		for _, tt := range []struct {
 			sig  syscall.Signal
 			code int
+			name string
 		}{
-			{syscall.SIGINT, 130},
-			{syscall.SIGTERM, 143},
+			{syscall.SIGINT, 130, "SIGINT"},
+			{syscall.SIGTERM, 143, "SIGTERM"},
 		} {
 			t.Run(d.name+"/"+tt.sig.String(), func(t *testing.T) {
 				db := d.mk(t)
@@ -121,6 +122,10 @@ func TestSignalExitCodes(t *testing.T) {
 				}
 				if !strings.Contains(stderr.String(), "5107ab1e0001") {
 					t.Errorf("stderr does not name the interrupted revision:\n%s", stderr.String())
+				}
+				if !strings.Contains(stderr.String(), "interrupted by "+tt.name+": upgrade 5107ab1e0001") ||
+					(db.name != "mysql" && strings.Contains(stderr.String(), "context canceled")) {
+					t.Errorf("stderr does not say the run was interrupted by %s (and only that):\n%s", tt.name, stderr.String())
 				}
 			})
 		}

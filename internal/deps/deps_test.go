@@ -29,6 +29,7 @@ var rules = []struct {
 	{"adapter/sqlite/sqlitedialect", []string{"adapter"}, nil},
 	{"adapter/mysql", []string{"adapter", "adapter/mysql/mysqldialect", "adapter/sqldb"}, []string{"github.com/go-sql-driver/mysql"}},
 	{"adapter/mysql/mysqldialect", []string{"adapter"}, nil},
+	{"adapter/sqldb", []string{"adapter", "adapter/postgres/pgdialect", "adapter/sqlite/sqlitedialect", "adapter/mysql/mysqldialect"}, nil},
 	{"internal/dsn", nil, nil},
 	{"engine", []string{"revgraph", "script", "adapter"}, []string{"github.com/rs/zerolog", "golang.org/x/sync"}},
 	{"open", []string{"adapter", "adapter/postgres", "adapter/sqlite", "adapter/mysql", "engine", "internal/dsn"}, nil},
@@ -41,6 +42,18 @@ func TestEngineLinksNoAdapter(t *testing.T) {
 	for _, dep := range listDeps(t, mod+"/engine") {
 		if banned(dep, mod+"/adapter/", "github.com/ncruces/", "github.com/jackc/", "github.com/go-sql-driver/") {
 			t.Errorf("engine links %s; it may depend on the adapter SPI only", dep)
+		}
+	}
+}
+
+// TestSQLDBLinksNoDriver checks that adapter/sqldb links no database
+// driver: the caller's program brings the one it registered.
+func TestSQLDBLinksNoDriver(t *testing.T) {
+	for _, dep := range listDeps(t, mod+"/adapter/sqldb") {
+		if banned(dep, "github.com/ncruces/", "github.com/jackc/", "github.com/go-sql-driver/", "github.com/lib/pq",
+			mod+"/adapter/postgres", mod+"/adapter/sqlite", mod+"/adapter/mysql") &&
+			!banned(dep, mod+"/adapter/postgres/pgdialect", mod+"/adapter/sqlite/sqlitedialect", mod+"/adapter/mysql/mysqldialect") {
+			t.Errorf("adapter/sqldb links %s", dep)
 		}
 	}
 }

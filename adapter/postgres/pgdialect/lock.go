@@ -58,13 +58,11 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, fmt.Errorf("postgres: lock %s: waited %s: %w",
-				qualified, time.Since(start).Round(time.Millisecond), ctx.Err())
+			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Table: qualified, Waited: time.Since(start), Err: ctx.Err()})
 		case <-timer.C:
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: lock %s: waited %s: %w",
-				qualified, time.Since(start).Round(time.Millisecond), err)
+			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Table: qualified, Waited: time.Since(start), Err: err})
 		}
 		delay = min(delay*2, lockPollMax)
 	}

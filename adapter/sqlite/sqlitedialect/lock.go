@@ -41,10 +41,11 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 		return nil, fmt.Errorf("sqlite: lock %s: %w", t, err)
 	}
 	if file == "" {
+		memStart := time.Now()
 		select {
 		case sc.memLock <- struct{}{}:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("sqlite: lock %s: %w", t, ctx.Err())
+			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(memStart), On: "the in-memory database's lock", Err: ctx.Err()})
 		}
 		sc.memHeld = true
 		return func(context.Context) error {
@@ -76,13 +77,11 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, fmt.Errorf("sqlite: lock %s: waited %s for %s: %w",
-				t, time.Since(start).Round(time.Millisecond), path, ctx.Err())
+			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(start), On: path, Err: ctx.Err()})
 		case <-timer.C:
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite: lock %s: waited %s for %s: %w",
-				t, time.Since(start).Round(time.Millisecond), path, err)
+			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(start), On: path, Err: err})
 		}
 		delay = min(delay*2, lockPollMax)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
@@ -31,7 +32,6 @@ const (
 	toolRetortRun   = "retort-per-run"
 	toolRetortRev   = "retort-per-revision"
 	toolRetortCLI   = "retort-cli-per-run"
-	toolRetortFan   = "retort-UpgradeAll"
 	toolGoose       = "goose"
 	toolGooseLoop   = "goose-sequential"
 	toolMigrate     = "golang-migrate"
@@ -46,15 +46,14 @@ const (
 // job is what a child process runs: one tool, one direction, on one or
 // more targets (several only in the fan-out workload).
 type job struct {
-	Tool        string   `json:"tool"`
-	DB          string   `json:"db"`
-	Targets     []string `json:"targets"` // PostgreSQL URLs or SQLite file paths
-	Dir         string   `json:"dir"`     // holds retort/, goose/, migrate/
-	Op          string   `json:"op"`
-	Workload    string   `json:"workload"`
-	N           int      `json:"n"`
-	Rows        int      `json:"rows"`
-	Concurrency int      `json:"concurrency"`
+	Tool     string   `json:"tool"`
+	DB       string   `json:"db"`
+	Targets  []string `json:"targets"` // PostgreSQL URLs or SQLite file paths
+	Dir      string   `json:"dir"`     // holds retort/, goose/, migrate/
+	Op       string   `json:"op"`
+	Workload string   `json:"workload"`
+	N        int      `json:"n"`
+	Rows     int      `json:"rows"`
 }
 
 func (j *job) workload() *workload {
@@ -67,6 +66,13 @@ func (j *job) workload() *workload {
 // childMain runs the job given as JSON and prints the time the work took,
 // from opening the database to closing it.
 func childMain(spec string) error {
+	if path, ok := strings.CutPrefix(spec, "@"); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("child: %w", err)
+		}
+		spec = string(b)
+	}
 	var j job
 	if err := json.Unmarshal([]byte(spec), &j); err != nil {
 		return fmt.Errorf("child: %w", err)
@@ -82,14 +88,9 @@ func childMain(spec string) error {
 	ctx := context.Background()
 	start := time.Now()
 	var err error
-	switch j.Tool {
-	case toolRetortFan:
-		err = retortFanOut(ctx, &j)
-	default:
-		for _, t := range j.Targets {
-			if err = runOne(ctx, &j, t, stmts); err != nil {
-				break
-			}
+	for _, t := range j.Targets {
+		if err = runOne(ctx, &j, t, stmts); err != nil {
+			break
 		}
 	}
 	elapsed := time.Since(start)
@@ -216,27 +217,6 @@ func retort(ctx context.Context, j *job, url string, mode engine.TxMode) error {
 		return err
 	}
 	return e.Close()
-}
-
-func retortFanOut(ctx context.Context, j *job) error {
-	targets := make([]engine.Target, len(j.Targets))
-	for i, t := range j.Targets {
-		targets[i] = engine.Target{
-			Name: fmt.Sprint(i),
-			Config: engine.Config{
-				URL:     retortURL(j.DB, t),
-				Opener:  open.Opener{},
-				Scripts: os.DirFS(filepath.Join(j.Dir, "retort")),
-			},
-		}
-	}
-	var errs []error
-	for _, r := range engine.UpgradeAll(ctx, targets, "head", engine.FanOutOptions{Concurrency: j.Concurrency}) {
-		if r.Err != nil {
-			errs = append(errs, fmt.Errorf("target %s: %w", r.Name, r.Err))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 func gooseRun(ctx context.Context, j *job, target string) error {

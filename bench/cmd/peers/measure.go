@@ -30,6 +30,23 @@ func runChild(ctx context.Context, self string, j *job) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
+	if len(spec) > maxSpecArg {
+		// A fleet's target list can exceed the kernel's limit on one
+		// argument: pass it in a file instead.
+		f, err := os.CreateTemp("", "peers-job-")
+		if err != nil {
+			return sample{}, err
+		}
+		defer os.Remove(f.Name())
+		_, err = f.WriteString(spec)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return sample{}, err
+		}
+		spec = "@" + f.Name()
+	}
 	cmd := exec.CommandContext(ctx, self, childFlag, spec)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -45,6 +62,10 @@ func runChild(ctx context.Context, self string, j *job) (sample, error) {
 	s.elapsed, s.maxRSS = time.Duration(ns), kb*1024
 	return s, nil
 }
+
+// maxSpecArg bounds a job spec passed as an argument (Linux limits one
+// argument to 128 KiB); a longer one goes through a file, "@path".
+const maxSpecArg = 64 << 10
 
 // jobSpec is j as the argument of a child process.
 func jobSpec(j *job) (string, error) {
