@@ -105,7 +105,7 @@ func interrupted(ctx context.Context, err error) error {
 	if err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: statement interrupted with KILL QUERY", context.Cause(ctx))
+	return fmt.Errorf("statement interrupted with KILL QUERY: %w", context.Cause(ctx))
 }
 
 // kill sends KILL QUERY for the session from a separate connection. It is
@@ -209,16 +209,18 @@ func (c *conn) wrapErr(ctx context.Context, err error) error {
 		c.broken = true
 		var broken *adapter.ConnBrokenError
 		if !errors.As(err, &broken) {
-			err = &adapter.ConnBrokenError{Err: err}
+			err = &adapter.ConnBrokenError{Interrupted: ctx.Err() != nil, Err: err}
 		}
 	}
 	return err
 }
 
-// wrapCtx returns err wrapping ctx.Err() when ctx is done.
+// wrapCtx returns err wrapping ctx.Err() when ctx is done; the context's
+// words come last ("…: Query execution was interrupted: context canceled"),
+// where the CLI replaces them with the signal's name.
 func wrapCtx(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
+		return fmt.Errorf("%w: %w", err, cerr)
 	}
 	return err
 }

@@ -43,6 +43,9 @@ func (Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(
 	for {
 		ok, err := tryLock(ctx, c, name)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("mysql: %w", &adapter.LockWaitError{Table: qualified, Waited: time.Since(start), Err: ctx.Err()})
+			}
 			return nil, fmt.Errorf("mysql: lock %s: %w", qualified, err)
 		}
 		if ok {
@@ -56,8 +59,7 @@ func (Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, fmt.Errorf("mysql: lock %s: waited %s: %w",
-				qualified, time.Since(start).Round(time.Millisecond), ctx.Err())
+			return nil, fmt.Errorf("mysql: %w", &adapter.LockWaitError{Table: qualified, Waited: time.Since(start), Err: ctx.Err()})
 		case <-timer.C:
 		}
 		delay = min(delay*2, lockPollMax)
