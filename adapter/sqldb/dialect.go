@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql/mysqldialect"
 	"github.com/retort-sql/retort/adapter/postgres/pgdialect"
 	"github.com/retort-sql/retort/adapter/sqlite/sqlitedialect"
 )
@@ -18,3 +19,9 @@ var Postgres Dialect = pgdialect.Dialect{}
 
 // SQLite is SQLite's dialect, as adapter/sqlite uses it.
 var SQLite Dialect = sqlitedialect.Dialect{}
+
+// MySQL is MySQL's and MariaDB's dialect, as adapter/mysql uses it, for
+// github.com/go-sql-driver/mysql with multiStatements=true in its DSN. That
+// driver closes the connection of a cancelled statement without stopping
+// it on the server; adapter/mysql, which sends KILL QUERY, does.
+var MySQL Dialect = mysqldialect.Dialect{}
