@@ -368,8 +368,9 @@ func (r *runner) run(req request) error {
 		}
 		r.rows.purge()
 	}
-	for _, step := range plan.Steps {
-		if err := r.step(step, plan.StampOnly, perRun); err != nil {
+	for i, step := range plan.Steps {
+		nextNoTx := i+1 < len(plan.Steps) && r.sectionNoTx(plan.Steps[i+1], plan.StampOnly)
+		if err := r.step(step, plan.StampOnly, perRun, nextNoTx); err != nil {
 			return err
 		}
 	}
@@ -442,20 +443,39 @@ func (r *runner) check(plan *revgraph.Plan) error {
 	return nil
 }
 
-func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
+// sectionNoTx reports whether step s runs outside a transaction: a
+// transaction=false section, or, where DDL commits implicitly, a body
+// holding DDL, which runs statement by statement with its progress
+// recorded as a transaction=false section does (a transaction could not
+// undo it).
+func (r *runner) sectionNoTx(s revgraph.Step, stampOnly bool) bool {
+	u := r.e.cat.units[s.Revision.ID]
+	if stampOnly || u == nil {
+		return false
+	}
+	b := u.body(s.Direction)
+	return b != nil && (b.noTx || r.autocommits(b))
+}
+
+// step runs one step of the plan. nextNoTx says whether the step after it
+// runs outside a transaction.
+func (r *runner) step(s revgraph.Step, stampOnly, perRun, nextNoTx bool) error {
 	start := time.Now()
 	u := r.e.cat.units[s.Revision.ID]
 	var b *body
 	if !stampOnly && u != nil {
 		b = u.body(s.Direction)
 	}
-	// Where DDL commits implicitly, a body holding DDL runs statement by
-	// statement with its progress recorded, as a transaction=false
-	// section does: a transaction could not undo it.
-	noTx := b != nil && (b.noTx || r.autocommits(b))
+	noTx := r.sectionNoTx(s, stampOnly)
+	// Where DDL commits implicitly, sections outside a transaction follow
+	// one another: the transaction that finishes one is left open, and the
+	// next one's "running" history row joins it, one commit for both.
+	merge := noTx && !r.d.TransactionalDDL() && r.offline == nil
 	if noTx {
-		if err := r.commit(); err != nil {
-			return err
+		if !merge {
+			if err := r.commit(); err != nil {
+				return err
+			}
 		}
 		// What runs outside a transaction cannot be rolled back: make sure
 		// the lock is still held before it starts.
@@ -499,6 +519,11 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 			entry.status = statusRunning
 			entry.checksum = b.doneChecksum(0)
 			if err := r.writeHistory(hs, entry); err != nil {
+				return r.fail(s, u, nil, err)
+			}
+		}
+		if merge {
+			if err := r.commit(); err != nil {
 				return r.fail(s, u, nil, err)
 			}
 		}
@@ -551,6 +576,9 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	r.pending = append(r.pending, a)
 	if !stampOnly {
 		r.log(a)
+	}
+	if merge && nextNoTx {
+		return nil // the next section's start commits it
 	}
 	if noTx || !perRun {
 		return r.commit()

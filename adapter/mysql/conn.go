@@ -105,7 +105,7 @@ func interrupted(ctx context.Context, err error) error {
 	if err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: statement interrupted with KILL QUERY", context.Cause(ctx))
+	return fmt.Errorf("statement interrupted with KILL QUERY: %w", context.Cause(ctx))
 }
 
 // kill sends KILL QUERY for the session from a separate connection. It is
@@ -212,16 +212,18 @@ func (c *conn) wrapErr(ctx context.Context, err error) error {
 		c.broken = true
 		var broken *adapter.ConnBrokenError
 		if !errors.As(err, &broken) {
-			err = &adapter.ConnBrokenError{Err: err}
+			err = &adapter.ConnBrokenError{Interrupted: ctx.Err() != nil, Err: err}
 		}
 	}
 	return err
 }
 
-// wrapCtx returns err wrapping ctx.Err() when ctx is done.
+// wrapCtx returns err wrapping ctx.Err() when ctx is done; the context's
+// words come last ("…: Query execution was interrupted: context canceled"),
+// where the CLI replaces them with the signal's name.
 func wrapCtx(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
+		return fmt.Errorf("%w: %w", err, cerr)
 	}
 	return err
 }
@@ -284,7 +286,7 @@ type rows struct {
 	c      *conn
 	done   func() bool
 	closed bool
-	killed error // set by Close when the query was killed
+	final  error // the error Close returned
 	types  []*sql.ColumnType
 }
 
@@ -329,22 +331,34 @@ func (r *rows) convert(i int, b []byte) any {
 }
 
 func (r *rows) Err() error {
+	if r.closed {
+		return r.final
+	}
 	if err := r.r.Err(); err != nil {
 		return r.c.wrapErr(r.ctx, err)
 	}
-	return r.killed
+	return nil
 }
 
+// Close closes the rows and ends the statement's watch. The final error is
+// read before the watch's context is cancelled: database/sql's Rows.Err
+// reports a context cancelled after a Close that did not reach the last
+// row as the rows' error.
 func (r *rows) Close() error {
-	if !r.closed {
-		r.closed = true
-		err := r.r.Close()
-		if r.done() && err == nil && r.r.Err() == nil {
-			r.killed = interrupted(r.ctx, nil)
-		}
-		if err != nil {
-			return r.c.wrapErr(r.ctx, err)
-		}
+	if r.closed {
+		return r.final
 	}
-	return r.Err()
+	err := r.r.Close()
+	if err == nil {
+		err = r.r.Err()
+	}
+	if err != nil {
+		err = r.c.wrapErr(r.ctx, err)
+	}
+	r.closed = true
+	if r.done() && err == nil {
+		err = interrupted(r.ctx, nil)
+	}
+	r.final = err
+	return err
 }

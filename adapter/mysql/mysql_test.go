@@ -229,3 +229,42 @@ func TestSchemaQualifiedVersionTableIsADatabase(t *testing.T) {
 		t.Fatalf("version table not created in database %s", other)
 	}
 }
+
+// TestRowsClosedEarlyReportNoError reads one row of three and closes the
+// rows, many times on a few connections at once: the end of a statement's
+// watch must not turn into a "context canceled" error of its rows
+// (database/sql reports a context cancelled after an early Close as the
+// rows' error).
+func TestRowsClosedEarlyReportNoError(t *testing.T) {
+	p := openPool(t)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		c, err := p.Acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Release()
+		wg.Go(func() {
+			for i := range 1000 {
+				rows, err := c.Query(context.Background(), "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3")
+				if err != nil {
+					t.Errorf("conn %d query %d: %v", w, i, err)
+					return
+				}
+				if !rows.Next() {
+					t.Errorf("conn %d query %d: no row: %v", w, i, rows.Err())
+					return
+				}
+				if err := rows.Close(); err != nil {
+					t.Errorf("conn %d close %d: %v", w, i, err)
+					return
+				}
+				if err := rows.Err(); err != nil {
+					t.Errorf("conn %d err after close %d: %v", w, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

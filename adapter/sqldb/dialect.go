@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql/mysqldialect"
 	"github.com/retort-sql/retort/adapter/postgres/pgdialect"
 	"github.com/retort-sql/retort/adapter/sqlite/sqlitedialect"
 )
@@ -25,3 +26,10 @@ var Postgres = Dialect{Dialect: pgdialect.Dialect{}, Locker: pgdialect.Dialect{}
 
 // SQLite is SQLite's dialect and lock file, as adapter/sqlite uses them.
 var SQLite = Dialect{Dialect: sqlitedialect.Dialect{}, Locker: sqlitedialect.Dialect{}}
+
+// MySQL is MySQL's and MariaDB's dialect and named lock, as adapter/mysql
+// uses them, for github.com/go-sql-driver/mysql with multiStatements=true
+// in its DSN. That driver closes the connection of a cancelled statement
+// without stopping it on the server; adapter/mysql, which sends KILL QUERY,
+// does.
+var MySQL = Dialect{Dialect: mysqldialect.Dialect{}, Locker: mysqldialect.Dialect{}}

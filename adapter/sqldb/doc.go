@@ -5,8 +5,9 @@
 // transaction, it already holds.
 //
 // A [Dialect] says which database is behind the handle: [Postgres] (pgx's
-// github.com/jackc/pgx/v5/stdlib, lib/pq) or [SQLite]
-// (github.com/ncruces/go-sqlite3/driver). They are the dialects of
+// github.com/jackc/pgx/v5/stdlib, lib/pq), [SQLite]
+// (github.com/ncruces/go-sqlite3/driver) or [MySQL]
+// (github.com/go-sql-driver/mysql, MySQL and MariaDB). They are the dialects of
 // adapter/postgres and adapter/sqlite, with the same SQL, identifier rules
 // and migration lock (a PostgreSQL advisory lock, transaction-scoped inside
 // [FromTx]; SQLite's sidecar lock file), taken from driver-free packages so

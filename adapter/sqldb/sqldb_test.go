@@ -3,18 +3,21 @@ package sqldb_test
 import (
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/retort-sql/retort/adapter"
 	"github.com/retort-sql/retort/adapter/adaptertest"
 	"github.com/retort-sql/retort/adapter/sqldb"
+	"github.com/retort-sql/retort/internal/mysqltest"
 	"github.com/retort-sql/retort/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, mysqltest.Stop) }
 
 const (
 	pgSlow = "SELECT pg_sleep(30)"
@@ -49,6 +52,14 @@ var (
 		dsn := "file:" + filepath.Join(t.TempDir(), "test.db") + "?_pragma=busy_timeout(10000)"
 		return sqlOpen(t, "sqlite3", dsn, 4)
 	}}
+	goMySQL = database{"go-sql-driver", sqldb.MySQL, "SELECT SLEEP(30)", func(t *testing.T) *sql.DB {
+		dsn := mysqltest.DriverDSN(t, mysqltest.URL(t))
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return sqlOpen(t, "mysql", dsn+sep+"multiStatements=true", 4)
+	}}
 	liteMemory = database{"ncruces-memory", sqldb.SQLite, liteSlow, func(t *testing.T) *sql.DB {
 		// One connection: each connection to :memory: is its own database.
 		return sqlOpen(t, "sqlite3", "file::memory:", 1)
@@ -56,7 +67,7 @@ var (
 )
 
 func TestConformanceOpen(t *testing.T) {
-	for _, db := range []database{pgx, liteFile, liteMemory} {
+	for _, db := range []database{pgx, liteFile, liteMemory, goMySQL} {
 		t.Run(db.name, func(t *testing.T) {
 			adaptertest.Run(t, func(t *testing.T) adapter.Pool {
 				return sqldb.Open(db.open(t), db.dialect)

@@ -124,7 +124,7 @@ func TestSignalExitCodes(t *testing.T) {
 					t.Errorf("stderr does not name the interrupted revision:\n%s", stderr.String())
 				}
 				if !strings.Contains(stderr.String(), "interrupted by "+tt.name+": upgrade 5107ab1e0001") ||
-					(db.name != "mysql" && strings.Contains(stderr.String(), "context canceled")) {
+					strings.Contains(stderr.String(), "context canceled") {
 					t.Errorf("stderr does not say the run was interrupted by %s (and only that):\n%s", tt.name, stderr.String())
 				}
 			})

@@ -119,6 +119,9 @@ func runOne(ctx context.Context, j *job, target string, stmts []string) error {
 		if j.DB == dbSQLite {
 			return floorSQLite(target, stmts, j.Tool == toolFloorTx)
 		}
+		if j.DB == dbMySQL {
+			return floorMySQL(ctx, target, stmts, j.Tool == toolFloorTx)
+		}
 		return floorPostgres(ctx, target, stmts, j.Tool == toolFloorTx)
 	case toolRetortRun, toolRetortRev:
 		mode := engine.TxPerRun
@@ -218,8 +221,15 @@ func retort(ctx context.Context, j *job, url string, mode engine.TxMode) error {
 
 func gooseRun(ctx context.Context, j *job, target string) error {
 	driver, dsn, dialect := "pgx", target, goose.DialectPostgres
-	if j.DB == dbSQLite {
+	switch j.DB {
+	case dbSQLite:
 		driver, dsn, dialect = "sqlite3", "file:"+target+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)", goose.DialectSQLite3
+	case dbMySQL:
+		d, err := driverDSN(target)
+		if err != nil {
+			return err
+		}
+		driver, dsn, dialect = "mysql", d, goose.DialectMySQL
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -245,6 +255,12 @@ func migrateRun(j *job, target string) error {
 	url := "sqlite://" + target + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)"
 	if j.DB == dbPostgres {
 		url = "pgx5" + target[len("postgres"):]
+	}
+	if j.DB == dbMySQL {
+		var err error
+		if url, err = migrateMySQLURL(target); err != nil {
+			return err
+		}
 	}
 	m, err := migrate.New("file://"+filepath.Join(j.Dir, "migrate"), url)
 	if err != nil {

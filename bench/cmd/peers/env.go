@@ -39,7 +39,7 @@ func (b *bench) environment(ctx context.Context) (string, error) {
 		for _, d := range bi.Deps {
 			switch d.Path {
 			case "github.com/pressly/goose/v3", "github.com/golang-migrate/migrate/v4", "github.com/jackc/pgx/v5",
-				"github.com/ncruces/go-sqlite3", "modernc.org/sqlite":
+				"github.com/ncruces/go-sqlite3", "modernc.org/sqlite", "github.com/go-sql-driver/mysql":
 				mods = append(mods, d.Path+" "+d.Version)
 			}
 		}
@@ -58,6 +58,13 @@ func (b *bench) environment(ctx context.Context) (string, error) {
 		set, err := b.pg.settings(ctx)
 		if err != nil {
 			return "", fmt.Errorf("postgres at %s: %w", redact(b.pg.admin), err)
+		}
+		fmt.Fprintf(&s, "- %s; on the same machine, over TCP to 127.0.0.1\n", set)
+	}
+	if b.my != nil {
+		set, err := b.my.settings(ctx)
+		if err != nil {
+			return "", fmt.Errorf("mysql at %s: %w", redact(b.my.admin), err)
 		}
 		fmt.Fprintf(&s, "- %s; on the same machine, over TCP to 127.0.0.1\n", set)
 	}

@@ -113,6 +113,9 @@ func run() error {
 		}
 		b.pg = &pgServer{admin: admin}
 	}
+	if b.has(dbMySQL) {
+		b.my = &myServer{admin: mysqlAdminURL()}
+	}
 	b.cli = filepath.Join(tmp, "migrate")
 	build := exec.CommandContext(ctx, "go", "build", "-o", b.cli, "./cmd/migrate")
 	build.Dir, build.Stderr = o.repo, os.Stderr
@@ -141,6 +144,7 @@ type bench struct {
 	tmp  string
 	cli  string
 	pg   *pgServer
+	my   *myServer
 	log  io.Writer
 	seq  int
 }
@@ -202,6 +206,15 @@ func (b *bench) all(ctx context.Context, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "### W5: CLI cold start, `migrate current` on an up-to-date SQLite database (%d revisions)\n\n", b.opts.w5revs)
 		writeTable(out, []*cell{c})
+		if b.has(dbMySQL) {
+			n := b.opts.sizes[len(b.opts.sizes)-1]
+			c, err := b.coldCurrentMySQL(ctx, n)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "### W5 on MySQL: CLI cold start, `migrate current` on an up-to-date MySQL database (%d revisions)\n\n", n)
+			writeTable(out, []*cell{c})
+		}
 	}
 	if b.opts.only["W6"] {
 		cells, err := b.fleets(ctx)
@@ -237,6 +250,15 @@ type target struct {
 }
 
 func (b *bench) fresh(ctx context.Context, db string) (*target, error) {
+	if db == dbMySQL {
+		u, err := b.my.create(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &target{db: db, address: u, cleanup: func() error {
+			return b.my.drop(context.WithoutCancel(ctx), u)
+		}}, nil
+	}
 	if db == dbPostgres {
 		u, err := b.pg.create(ctx)
 		if err != nil {
