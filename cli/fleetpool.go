@@ -36,7 +36,7 @@ func (ps *poolSet) get(rawURL string) adapter.Pool {
 	sp := ps.pools[rawURL]
 	if sp == nil {
 		sp = &sharedPool{}
-		p, err := postgres.Open(ps.ctx, withPoolSize(rawURL, ps.size))
+		p, err := postgres.Open(ps.ctx, withFleetParams(rawURL, ps.size))
 		if err != nil {
 			sp.err = fmt.Errorf("open %s: %w", dsn.Redact(rawURL), err)
 		} else {
@@ -61,15 +61,24 @@ func (ps *poolSet) close() {
 	ps.pools = map[string]*sharedPool{}
 }
 
-// withPoolSize sets pgxpool's pool_max_conns on a URL that does not set it.
-func withPoolSize(raw string, n int) string {
+// withFleetParams sets, unless the URL sets them, pgxpool's pool_max_conns
+// to size and pgx's default_query_exec_mode to exec. Every schema's version
+// and history statements name their schema, so their texts differ from one
+// target to the next: pgx's default mode would prepare each text on first
+// use (a round trip more per statement) and churn its statement cache;
+// exec mode sends each statement with its parameters in one round trip and
+// prepares nothing.
+func withFleetParams(raw string, size int) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
 	}
 	q := u.Query()
 	if q.Get("pool_max_conns") == "" {
-		q.Set("pool_max_conns", strconv.Itoa(max(n, 1)))
+		q.Set("pool_max_conns", strconv.Itoa(max(size, 1)))
+	}
+	if q.Get("default_query_exec_mode") == "" {
+		q.Set("default_query_exec_mode", "exec")
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
