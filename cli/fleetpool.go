@@ -77,18 +77,27 @@ func openShared(ctx context.Context, rawURL string, size int) (adapter.Pool, err
 		p.DB().SetMaxOpenConns(max(size, 1))
 		return p, nil
 	}
-	return postgres.Open(ctx, withPoolSize(rawURL, size))
+	return postgres.Open(ctx, withFleetParams(rawURL, size))
 }
 
-// withPoolSize sets pgxpool's pool_max_conns on a URL that does not set it.
-func withPoolSize(raw string, n int) string {
+// withFleetParams sets, unless the URL sets them, pgxpool's pool_max_conns
+// to size and pgx's default_query_exec_mode to exec. Every schema's version
+// and history statements name their schema, so their texts differ from one
+// target to the next: pgx's default mode would prepare each text on first
+// use (a round trip more per statement) and churn its statement cache;
+// exec mode sends each statement with its parameters in one round trip and
+// prepares nothing.
+func withFleetParams(raw string, size int) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
 	}
 	q := u.Query()
 	if q.Get("pool_max_conns") == "" {
-		q.Set("pool_max_conns", strconv.Itoa(max(n, 1)))
+		q.Set("pool_max_conns", strconv.Itoa(max(size, 1)))
+	}
+	if q.Get("default_query_exec_mode") == "" {
+		q.Set("default_query_exec_mode", "exec")
 	}
 	u.RawQuery = q.Encode()
 	return u.String()

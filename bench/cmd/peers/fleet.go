@@ -11,9 +11,39 @@ import (
 
 // W6 tool names, as they appear in the report.
 const (
-	toolFleetFloor = "floor-one-session"
-	toolFleetCLI   = "retort-cli"
+	toolFleetFloor   = "floor-one-session"
+	toolFleetHistory = "floor+history"
+	toolFleetCLI     = "retort-cli"
 )
+
+// historyDDL is Retort's history table (engine/history.go), which the
+// floor+history row adds to the floor's SQL, with one row per revision, to
+// show what Retort's own bookkeeping costs in SQL alone.
+func historyDDL(db, table string) string {
+	id, ts, user, app := "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "''", "''"
+	if db == dbPostgres {
+		id, ts, user, app = "BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "current_user", "current_setting('application_name')"
+	}
+	return "CREATE TABLE " + table + " (id " + id + ", revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, " +
+		"status VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL DEFAULT '', statements_done INTEGER NOT NULL DEFAULT 0, " +
+		"statements_total INTEGER NOT NULL DEFAULT 0, started_at " + ts + " NOT NULL, duration_ms BIGINT NOT NULL DEFAULT 0, " +
+		"db_user TEXT NOT NULL DEFAULT " + user + ", client_host TEXT NOT NULL DEFAULT '', " +
+		"application TEXT NOT NULL DEFAULT " + app + ", tool_version TEXT NOT NULL DEFAULT '');\n"
+}
+
+// historyRows inserts one history row per revision of w.
+func historyRows(w *workload, table string) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (revision, direction, status, checksum, started_at) VALUES ")
+	for i := range w.n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "('%s', 'upgrade', 'done', '0123456789abcdef', '2026-12-02T10:00:00Z')", revID(i))
+	}
+	b.WriteString(";\n")
+	return b.String()
+}
 
 // fleetRevisions and fleetStatements shape W6's workload: every target gets
 // the same 3 revisions of 2 statements (a table and an index).
@@ -42,11 +72,11 @@ func (b *bench) fleets(ctx context.Context) ([]*cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := []string{toolFleetFloor, toolGooseLoop}
+	names := []string{toolFleetFloor, toolFleetHistory, toolGooseLoop}
 	for _, c := range b.opts.w6conc {
 		names = append(names, fmt.Sprintf("%s c=%d", toolFleetCLI, c))
 	}
-	refs := []string{toolFleetFloor, toolGooseLoop}
+	refs := []string{toolFleetFloor, toolFleetHistory, toolGooseLoop}
 	type size struct {
 		db    string
 		count int
@@ -118,8 +148,8 @@ func (b *bench) fleetRun(ctx context.Context, db string, count int, dir string, 
 		}
 	}
 	switch {
-	case tool == toolFleetFloor:
-		return b.fleetFloor(ctx, db, t.address, targets, w)
+	case tool == toolFleetFloor, tool == toolFleetHistory:
+		return b.fleetFloor(ctx, db, t.address, targets, w, tool == toolFleetHistory)
 	case tool == toolGooseLoop:
 		return runChild(ctx, b.self, &job{Tool: toolGooseLoop, DB: db, Targets: targets, Dir: dir, Op: opUp})
 	}
@@ -145,26 +175,41 @@ func (b *bench) fleetRun(ctx context.Context, db string, count int, dir string, 
 
 // fleetFloor writes the whole fleet's SQL as one script and runs it in one
 // psql or sqlite3 session: per target BEGIN, the version table, every
-// revision's statements, the version row, COMMIT.
-func (b *bench) fleetFloor(ctx context.Context, db, dbURL string, targets []string, w *workload) (sample, error) {
+// revision's statements, the version row, COMMIT; with history, also
+// Retort's history table and its rows.
+func (b *bench) fleetFloor(ctx context.Context, db, dbURL string, targets []string, w *workload, history bool) (sample, error) {
 	var sql strings.Builder
 	head := revID(w.n - 1)
 	for i, tgt := range targets {
 		if db == dbPostgres {
 			fmt.Fprintf(&sql, "BEGIN;\nSET LOCAL search_path TO s_%d;\n", i)
 			sql.WriteString("CREATE TABLE migrate_version (version_num varchar(255) PRIMARY KEY);\n")
+			if history {
+				sql.WriteString(historyDDL(db, "migrate_history"))
+			}
 			for _, st := range w.upStatements() {
 				sql.WriteString(st + ";\n")
 			}
-			fmt.Fprintf(&sql, "INSERT INTO migrate_version VALUES ('%s');\nCOMMIT;\n", head)
+			fmt.Fprintf(&sql, "INSERT INTO migrate_version VALUES ('%s');\n", head)
+			if history {
+				sql.WriteString(historyRows(w, "migrate_history"))
+			}
+			sql.WriteString("COMMIT;\n")
 			continue
 		}
 		fmt.Fprintf(&sql, "ATTACH '%s' AS t;\nPRAGMA t.journal_mode=WAL;\nBEGIN;\n", tgt)
 		sql.WriteString("CREATE TABLE t.migrate_version (version_num varchar(255) PRIMARY KEY);\n")
+		if history {
+			sql.WriteString(historyDDL(db, "t.migrate_history"))
+		}
 		for r := range w.n {
 			fmt.Fprintf(&sql, "CREATE TABLE t.f_%d (id bigint PRIMARY KEY, v text);\nCREATE INDEX t.f_%d_v ON f_%d (v);\n", r, r, r)
 		}
-		fmt.Fprintf(&sql, "INSERT INTO t.migrate_version VALUES ('%s');\nCOMMIT;\nDETACH t;\n", head)
+		fmt.Fprintf(&sql, "INSERT INTO t.migrate_version VALUES ('%s');\n", head)
+		if history {
+			sql.WriteString(historyRows(w, "t.migrate_history"))
+		}
+		sql.WriteString("COMMIT;\nDETACH t;\n")
 	}
 	script := filepath.Join(b.tmp, fmt.Sprintf("floor-%d.sql", b.seq))
 	if err := os.WriteFile(script, []byte(sql.String()), 0o644); err != nil {
