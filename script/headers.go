@@ -25,13 +25,19 @@ const headerChunk = 4096
 
 // readHeader reads path up to the end of the line of its first section
 // directive (or to the end of the file) and parses that much.
-func readHeader(fsys fs.FS, path string) (*File, error) {
+func readHeader(fsys fs.FS, path string, scratch *[]byte) (*File, error) {
 	f, err := fsys.Open(path)
 	if err != nil {
 		return nil, &Error{Path: path, Msg: "cannot read: " + err.Error(), Err: err}
 	}
 	defer f.Close()
-	buf := make([]byte, 0, headerChunk)
+	// The header is parsed into strings of its own, so the buffer is the
+	// goroutine's to reuse for the next file.
+	if cap(*scratch) < headerChunk {
+		*scratch = make([]byte, 0, headerChunk)
+	}
+	buf := (*scratch)[:0]
+	defer func() { *scratch = buf[:0] }()
 	scanned := 0 // bytes of complete lines already searched
 	for {
 		if len(buf) == cap(buf) {

@@ -29,7 +29,7 @@ func Load(fsys fs.FS, dir string) ([]*File, error) {
 
 // LoadSyntax is [Load] with the statements split by syn's rules.
 func LoadSyntax(fsys fs.FS, dir string, syn Syntax) ([]*File, error) {
-	return load(fsys, dir, func(fsys fs.FS, p string) (*File, error) { return readFile(fsys, p, syn) })
+	return load(fsys, dir, func(fsys fs.FS, p string, _ *[]byte) (*File, error) { return readFile(fsys, p, syn) })
 }
 
 // readFile reads and parses one whole script.
@@ -41,8 +41,12 @@ func readFile(fsys fs.FS, p string, syn Syntax) (*File, error) {
 	return ParseSyntax(p, data, syn)
 }
 
+// readFunc reads and parses one file; scratch is a buffer the caller's
+// goroutine reuses from file to file.
+type readFunc func(fsys fs.FS, path string, scratch *[]byte) (*File, error)
+
 // load is Load with the function that reads and parses one file.
-func load(fsys fs.FS, dir string, read func(fs.FS, string) (*File, error)) ([]*File, error) {
+func load(fsys fs.FS, dir string, read readFunc) ([]*File, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -86,15 +90,16 @@ const loadWorkers = 8
 
 // readAll reads and parses every path, in parallel for large directories,
 // and returns the outcomes in the order of paths.
-func readAll(fsys fs.FS, paths []string, read func(fs.FS, string) (*File, error)) []parsedFile {
+func readAll(fsys fs.FS, paths []string, read readFunc) []parsedFile {
 	out := make([]parsedFile, len(paths))
-	one := func(i int) {
-		out[i].file, out[i].err = read(fsys, paths[i])
+	one := func(i int, scratch *[]byte) {
+		out[i].file, out[i].err = read(fsys, paths[i], scratch)
 	}
 	workers := min(loadWorkers, runtime.GOMAXPROCS(0)*4, len(paths)/64)
 	if workers <= 1 {
+		var scratch []byte
 		for i := range paths {
-			one(i)
+			one(i, &scratch)
 		}
 		return out
 	}
@@ -102,12 +107,13 @@ func readAll(fsys fs.FS, paths []string, read func(fs.FS, string) (*File, error)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			var scratch []byte
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(paths) {
 					return
 				}
-				one(i)
+				one(i, &scratch)
 			}
 		})
 	}

@@ -68,10 +68,11 @@ func (b *bench) environment(ctx context.Context) (string, error) {
 		}
 		fmt.Fprintf(&s, "- %s; on the same machine, over TCP to 127.0.0.1\n", set)
 	}
-	if err := exec.CommandContext(ctx, "python3", "-c", "import alembic").Run(); err != nil {
-		fmt.Fprintf(&s, "- Alembic: skipped, `python3 -c 'import alembic'` fails on this machine\n")
+	if b.python == "" {
+		fmt.Fprintf(&s, "- Alembic: skipped, neither /usr/bin/python3 nor python3 imports alembic on this machine\n")
 	} else {
-		fmt.Fprintf(&s, "- Alembic: installed but not yet driven by this harness\n")
+		out, _ := exec.CommandContext(ctx, b.python, "-c", "import alembic, sys; print(alembic.__version__, sys.version.split()[0])").Output()
+		fmt.Fprintf(&s, "- Alembic: %s (Python %s, %s), W4 only\n", strings.Fields(string(out) + " ? ?")[0], strings.Fields(string(out) + " ? ?")[1], b.python)
 	}
 	fmt.Fprintf(&s, "- Command: `%s` (from bench/)\n\n", strings.Join(append([]string{"go run ./cmd/peers"}, os.Args[1:]...), " "))
 	return s.String(), nil
@@ -140,4 +141,16 @@ func procField(path, key string) string {
 		}
 	}
 	return "unknown"
+}
+
+// alembicPython returns the first interpreter that imports alembic:
+// /usr/bin/python3 (where a distribution installs it), then python3 on
+// PATH; "" when neither does.
+func alembicPython(ctx context.Context) string {
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if exec.CommandContext(ctx, py, "-c", "import alembic").Run() == nil {
+			return py
+		}
+	}
+	return ""
 }

@@ -20,6 +20,8 @@ const (
 	toolCLIHistory     = "retort-cli history"
 	toolCLIPlan        = "retort-cli upgrade --sql"
 	toolGooseStatus    = "goose status"
+	toolReadLoop       = "go read loop (sequential)"
+	toolAlembicHeads   = "alembic heads"
 	toolMigrateVersion = "golang-migrate version"
 	opStatus           = "status"
 	opForce            = "force"
@@ -84,6 +86,44 @@ func writeGraph(dir string, n int) error {
 		fmt.Fprintf(&b, "-- migrate:message revision %d\n\n-- migrate:upgrade\nSELECT %d;\n\n-- migrate:downgrade\nSELECT %d;\n", i, i, i)
 		name := filepath.Join(sub, fmt.Sprintf("%06d_%s.sql", i, graphID(i)))
 		if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeAlembic writes the graph of graphParents(n) as Alembic revision
+// modules in one versions folder, with an alembic.ini naming it; `alembic
+// heads` reads no database.
+func writeAlembic(dir string, n int) error {
+	versions := filepath.Join(dir, "alembic", "versions")
+	if err := os.MkdirAll(versions, 0o755); err != nil {
+		return err
+	}
+	ini := "[alembic]\nscript_location = %(here)s/alembic\n"
+	if err := os.WriteFile(filepath.Join(dir, "alembic.ini"), []byte(ini), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "alembic", "script.py.mako"), nil, 0o644); err != nil {
+		return err
+	}
+	for i, down := range graphParents(n) {
+		var d string
+		switch len(down) {
+		case 0:
+			d = "None"
+		case 1:
+			d = fmt.Sprintf("%q", graphID(down[0]))
+		default:
+			ids := make([]string, len(down))
+			for k, p := range down {
+				ids[k] = fmt.Sprintf("%q", graphID(p))
+			}
+			d = "(" + strings.Join(ids, ", ") + ")"
+		}
+		text := fmt.Sprintf("\"\"\"revision %d\"\"\"\nrevision = %q\ndown_revision = %s\nbranch_labels = None\ndepends_on = None\n\n\n"+
+			"def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n", i, graphID(i), d)
+		if err := os.WriteFile(filepath.Join(versions, fmt.Sprintf("%06d_%s.py", i, graphID(i))), []byte(text), 0o644); err != nil {
 			return err
 		}
 	}
@@ -156,8 +196,15 @@ func (b *bench) graphScale(ctx context.Context) ([]*cell, error) {
 		return nil, err
 	}
 
+	alembicDir := filepath.Join(b.tmp, "scripts", fmt.Sprintf("alembic-%d", peersN))
+	refs := []string{toolReadLoop, toolGooseStatus, toolMigrateVersion}
+	if b.python != "" {
+		if err := writeAlembic(alembicDir, peersN); err != nil {
+			return nil, err
+		}
+		refs = append([]string{toolAlembicHeads}, refs...)
+	}
 	cliTools := []string{toolCLIHeads, toolCLIHistory, toolCLIPlan}
-	refs := []string{toolGooseStatus, toolMigrateVersion}
 	cells := make([]*cell, len(sizes))
 	for i, n := range sizes {
 		tools := cliTools
@@ -169,13 +216,15 @@ func (b *bench) graphScale(ctx context.Context) ([]*cell, error) {
 	cells[0].note = fmt.Sprintf("every row is one whole cold process; the Retort rows read a graph "+
 		"with one branch point in %d merged back after %d revisions per side, in folders of %d scripts, and no database; "+
 		"goose and golang-migrate read a linear chain of %d files in one folder and a SQLite database at head, "+
-		"in a child of this harness (whose start-up alone is W5's empty Go process)",
+		"in a child of this harness (whose start-up alone is W5's empty Go process); "+
+		"the go read loop is a small program that reads the Retort scripts one after another with os.ReadFile; "+
+		"alembic heads reads the same graph as Alembic revision modules in one folder (when an interpreter imports alembic)",
 		graphBranchEvery, graphBranchLength, graphFolderSize, peersN)
 	for r := range b.opts.warmup + b.opts.rounds {
 		for i, n := range sizes {
 			b.progress("W4 %d round %d", n, r+1)
 			for _, tool := range cells[i].tools {
-				s, err := b.graphRun(ctx, tool, dirs[i], peers, gooseDB.address, migrateDB.address)
+				s, err := b.graphRun(ctx, tool, dirs[i], peers, alembicDir, gooseDB.address, migrateDB.address)
 				if err != nil {
 					return nil, err
 				}
@@ -189,7 +238,7 @@ func (b *bench) graphScale(ctx context.Context) ([]*cell, error) {
 }
 
 // graphRun runs one W4 tool as a cold process and times the whole process.
-func (b *bench) graphRun(ctx context.Context, tool, graphDir, peersDir, gooseDB, migrateDB string) (sample, error) {
+func (b *bench) graphRun(ctx context.Context, tool, graphDir, peersDir, alembicDir, gooseDB, migrateDB string) (sample, error) {
 	cli := func(args ...string) (sample, error) {
 		return runProcess(ctx, b.tmp, b.cli, append([]string{"--dir", graphDir, "--log-level", "disabled"}, args...)...)
 	}
@@ -207,6 +256,10 @@ func (b *bench) graphRun(ctx context.Context, tool, graphDir, peersDir, gooseDB,
 		return cli("history")
 	case toolCLIPlan:
 		return cli("upgrade", "head", "--sql", "--dialect", "sqlite")
+	case toolReadLoop:
+		return runProcess(ctx, b.tmp, b.readLoop, graphDir)
+	case toolAlembicHeads:
+		return runProcess(ctx, b.tmp, b.python, "-m", "alembic", "-c", filepath.Join(alembicDir, "alembic.ini"), "heads")
 	case toolGooseStatus:
 		return child(&job{Tool: toolGooseStatus, DB: dbSQLite, Targets: []string{gooseDB}, Dir: peersDir, Op: opStatus})
 	case toolMigrateVersion:

@@ -122,6 +122,19 @@ func run() error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build the CLI in %s: %w", o.repo, err)
 	}
+	b.readLoop = filepath.Join(tmp, "readloop")
+	b.migrateCLI = filepath.Join(tmp, "golang-migrate")
+	for _, args := range [][]string{
+		{"build", "-o", b.readLoop, "./cmd/readloop"},
+		{"build", "-tags", "sqlite file", "-o", b.migrateCLI, "github.com/golang-migrate/migrate/v4/cmd/migrate"},
+	} {
+		build := exec.CommandContext(ctx, "go", args...)
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
+		}
+	}
+	b.python = alembicPython(ctx)
 	return b.all(ctx, os.Stdout)
 }
 
@@ -143,10 +156,16 @@ type bench struct {
 	self string
 	tmp  string
 	cli  string
-	pg   *pgServer
-	my   *myServer
-	log  io.Writer
-	seq  int
+	// readLoop and migrateCLI are the helper binaries of W4 and W5: a
+	// sequential loop reading a folder's files, and golang-migrate's own
+	// command line (sqlite driver).
+	readLoop, migrateCLI string
+	// python is the interpreter that imports alembic, "" when none does.
+	python string
+	pg     *pgServer
+	my     *myServer
+	log    io.Writer
+	seq    int
 }
 
 func (b *bench) has(db string) bool {
@@ -405,8 +424,11 @@ func (b *bench) once(ctx context.Context, tool, db, dir string, w *workload) (s 
 }
 
 const (
-	toolCLICurrent = "retort-cli current"
-	toolNoop       = "empty Go process"
+	toolCLICurrent        = "retort-cli current"
+	toolCLIHelp           = "retort-cli --help"
+	toolMigrateCLIVersion = "golang-migrate CLI version"
+	toolMigrateCLIHelp    = "golang-migrate CLI -help"
+	toolNoop              = "empty Go process"
 )
 
 // coldStart runs W5: the CLI's `current` on an up-to-date SQLite database,
@@ -425,23 +447,42 @@ func (b *bench) coldStart(ctx context.Context) (*cell, error) {
 	if _, err := b.runTool(ctx, toolRetortCLI, t, dir, w, opUp); err != nil {
 		return nil, err
 	}
-	tools := []string{toolCLICurrent, toolNoop}
-	c := newCell(fmt.Sprintf("sqlite, %d", w.n), tools, []string{toolNoop})
+	mt, err := b.fresh(ctx, dbSQLite)
+	if err != nil {
+		return nil, err
+	}
+	defer mt.cleanup()
+	if _, err := b.runTool(ctx, toolMigrate, mt, dir, w, opUp); err != nil {
+		return nil, err
+	}
+	migrateURL := "sqlite://" + mt.address + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)"
+	tools := []string{toolCLICurrent, toolMigrateCLIVersion, toolCLIHelp, toolMigrateCLIHelp, toolNoop}
+	c := newCell(fmt.Sprintf("sqlite, %d", w.n), tools, []string{toolNoop, toolMigrateCLIVersion, toolMigrateCLIHelp})
+	c.note = "golang-migrate's rows run its own command line (built with the sqlite driver, modernc.org/sqlite) on a database it brought to head; " +
+		"`version` is its counterpart of `current`"
+	runs := map[string]func() (sample, error){
+		toolCLICurrent: func() (sample, error) {
+			return runProcess(ctx, b.tmp, b.cli, "--dir", filepath.Join(dir, "retort"), "--url", retortURL(t.db, t.address),
+				"--log-level", "disabled", "current")
+		},
+		toolMigrateCLIVersion: func() (sample, error) {
+			return runProcess(ctx, b.tmp, b.migrateCLI, "-path", filepath.Join(dir, "migrate"), "-database", migrateURL, "version")
+		},
+		toolCLIHelp:        func() (sample, error) { return runProcess(ctx, b.tmp, b.cli, "--help") },
+		toolMigrateCLIHelp: func() (sample, error) { return runProcess(ctx, b.tmp, b.migrateCLI, "-help") },
+		toolNoop:           func() (sample, error) { return runProcess(ctx, b.tmp, b.self, "-noop") },
+	}
 	warm := max(b.opts.warmup, 2)
 	b.progress("W5 %d runs", b.opts.w5runs)
 	for r := range warm + b.opts.w5runs {
-		s, err := runProcess(ctx, b.tmp, b.cli, "--dir", filepath.Join(dir, "retort"), "--url", retortURL(t.db, t.address),
-			"--log-level", "disabled", "current")
-		if err != nil {
-			return nil, err
-		}
-		n, err := runProcess(ctx, b.tmp, b.self, "-noop")
-		if err != nil {
-			return nil, err
-		}
-		if r >= warm {
-			c.add(toolCLICurrent, s)
-			c.add(toolNoop, n)
+		for _, tool := range tools {
+			s, err := runs[tool]()
+			if err != nil {
+				return nil, fmt.Errorf("W5 %s: %w", tool, err)
+			}
+			if r >= warm {
+				c.add(tool, s)
+			}
 		}
 	}
 	return c, nil
