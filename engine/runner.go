@@ -485,9 +485,14 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun, nextNoTx bool) error {
 	} else if !r.c.inTx() {
 		// In per-revision mode a SQL revision's BEGIN, statements and
 		// version-row change travel in one batch where the connection
-		// can batch, and its history row with the COMMIT.
+		// can batch, and its history row with the COMMIT. Not under a
+		// lock that can be lost while held (a lease): there the server
+		// would run the version-row change, and hold its row lock, while
+		// the client may already be frozen, and the run that takes the
+		// lease over would wait on that row; unbatched, a frozen client
+		// holds nothing but its own statements' rows.
 		begin := r.c.begin
-		if !perRun && r.offline == nil && b != nil && b.fn == nil {
+		if !perRun && r.offline == nil && r.fence == nil && b != nil && b.fn == nil {
 			begin = func() error { return r.c.beginQueued(func(err error) error { return r.fail(s, u, nil, err) }) }
 		}
 		if err := begin(); err != nil {
@@ -552,7 +557,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun, nextNoTx bool) error {
 		if err := r.flushRows(); err != nil {
 			return err
 		}
-		if err := r.syncFenced(Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction}); err != nil {
+		if err := r.c.sync(); err != nil {
 			return err
 		}
 	}
@@ -834,17 +839,6 @@ func (r *runner) commit() error {
 	r.saved = r.rows.list()
 	r.res.To = r.saved
 	return nil
-}
-
-// syncFenced sends the batch a pipelined revision gathered (BEGIN, its
-// statements, its version-row change). The lock's fencing check does not
-// join that batch: the server would run it, and take the lease row's lock,
-// while the client may already be frozen (a stalled process), and that row
-// lock would then block the run that takes the lease over until the frozen
-// transaction ends. commit fences the transaction instead, right before
-// its COMMIT, when the client is known to be alive.
-func (r *runner) syncFenced(Applied) error {
-	return r.c.sync()
 }
 
 // fenceTx is the fencing hook: it must run inside every transaction that
