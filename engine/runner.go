@@ -285,8 +285,6 @@ type runner struct {
 	// fence, when the lock can be lost while held (a lease), checks it
 	// inside a transaction; see fenceTx.
 	fence adapter.Fence
-	// fenced: the open transaction was fenced in its batch (syncFenced).
-	fenced bool
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
@@ -493,12 +491,25 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if r.c.pipe != nil {
 		// Send the batch now, so that the revision's duration is its
 		// statements' and the version rows are checked before COMMIT.
-		// Further statements every such transaction needs go through
-		// r.c.queue here, before the sync, to travel in the batch.
+		// Further statements every such transaction needs, whose outcome
+		// needs no live client, go through r.c.queue here to travel in
+		// the batch. The lock's fence does not: run with the statements,
+		// it would succeed on the server while the client is stalled and
+		// hold the lease row until the client wakes; it runs in commit,
+		// a round trip of its own after this batch.
+		if r.fence != nil && r.offline == nil {
+			// Under a lock that can be taken over (a lease), the version
+			// row is not written with the statements either: a holder
+			// stalled while the server runs them must not hold the row a
+			// takeover writes next.
+			if err := r.c.sync(); err != nil {
+				return err
+			}
+		}
 		if err := r.flushRows(); err != nil {
 			return err
 		}
-		if err := r.syncFenced(Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction}); err != nil {
+		if err := r.c.sync(); err != nil {
 			return err
 		}
 	}
@@ -749,9 +760,7 @@ func (r *runner) versionOp(op revgraph.VersionOp) error {
 // A transaction that does not commit is reported as a *CommitError naming
 // its revisions.
 func (r *runner) commit() error {
-	fenced := r.fenced
-	r.fenced = false
-	if r.c.inTx() && !fenced {
+	if r.c.inTx() {
 		if err := r.fenceTx(); err != nil {
 			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 		}
@@ -770,74 +779,6 @@ func (r *runner) commit() error {
 	r.saved = r.rows.list()
 	r.res.To = r.saved
 	return nil
-}
-
-// syncFenced sends the batch a pipelined revision gathered (BEGIN, its
-// statements, its version-row change) with the lock's fencing check as
-// the batch's last statement, so that the check costs no round trip of
-// its own; commit then does not fence that transaction again. A fence that
-// checks on a connection of its own runs again after the batch, as the
-// rule of fenceTx wants. step is the revision, for a CommitError.
-func (r *runner) syncFenced(step Applied) error {
-	if r.fence == nil || r.offline != nil {
-		return r.c.sync()
-	}
-	fail := func(err error) error {
-		return &CommitError{Revisions: append(slices.Clone(r.pending), step), Err: err}
-	}
-	bq := &batchQuerier{c: r.c}
-	err := r.fence(r.c.ctx, bq)
-	switch {
-	case bq.prior != nil:
-		// A statement before the check failed: that is the error.
-		return bq.prior
-	case err != nil:
-		return fail(err)
-	case !bq.used:
-		if err := r.c.sync(); err != nil {
-			return err
-		}
-		if err := r.fenceTx(); err != nil {
-			return fail(err)
-		}
-	}
-	r.fenced = true
-	return nil
-}
-
-// batchQuerier is the Querier a fence runs on in a pipelined revision: its
-// first Exec joins the gathered batch as the last statement and sends it.
-type batchQuerier struct {
-	c     *syncConn
-	used  bool
-	prior error // the error of a statement queued before the fence's
-}
-
-func (b *batchQuerier) Exec(_ context.Context, sql string, args ...any) (int64, error) {
-	b.used = true
-	if b.c.pipe == nil {
-		return b.c.Exec(sql, args...)
-	}
-	var n int64
-	var own error
-	b.c.pipe.stmts = append(b.c.pipe.stmts, queued{
-		stmt:  adapter.Statement{SQL: sql, Args: args},
-		check: func(x int64) error { n = x; return nil },
-		wrap:  func(err error) error { own = err; return err },
-	})
-	if err := b.c.sync(); err != nil {
-		if own != nil {
-			return 0, own
-		}
-		b.prior = err
-		return 0, err
-	}
-	return n, nil
-}
-
-func (b *batchQuerier) Query(_ context.Context, sql string, args ...any) (adapter.Rows, error) {
-	b.used = true
-	return b.c.Query(sql, args...)
 }
 
 // fenceTx is the fencing hook: it must run inside every transaction that
