@@ -76,14 +76,15 @@ func TestLoadHeaders(t *testing.T) {
 		"b.sql": {Data: []byte("-- migrate:revision b2\n-- migrate:down_revision a1\n-- migrate:upgrade\nSELECT '\n")},
 		"c.sql": {Data: []byte("-- migrate:revision c3\n-- migrate:down_revision b2")},
 	}
-	files, err := LoadHeaders(fsys, ".")
+	_, err = LoadHeaders(fsys, ".")
 	var e *Error
 	if !errors.As(err, &e) || e.Path != "c.sql" || !strings.Contains(err.Error(), "missing -- migrate:upgrade section") {
 		t.Fatalf("want c.sql's missing section, got %v", err)
 	}
 	delete(fsys, "c.sql")
 	// b.sql's unterminated string is in its body: not a header problem.
-	if files, err = LoadHeaders(fsys, "."); err != nil {
+	files, err := LoadHeaders(fsys, ".")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) != 2 || files[0].Revision.Message != long || files[1].Revision.Down[0] != "a1" {
