@@ -130,12 +130,13 @@ func TestLoadGraphReadsHeadersOnly(t *testing.T) {
 	}
 }
 
-// TestPerRevisionFenceInBatch runs SQL revisions in per-revision mode under
-// a lease lock, whose fencing check joins each revision's batch. A revision
-// that hands the lease to another holder (as a stall longer than the lease
-// would) must fail its check and roll back, named in a CommitError, while
-// the revisions before it stay committed.
-func TestPerRevisionFenceInBatch(t *testing.T) {
+// TestPerRevisionFenced runs batched SQL revisions in per-revision mode
+// under a lease lock, whose fencing check runs after each revision's batch
+// and before its COMMIT. A revision that hands the lease to another holder
+// (as a stall longer than the lease would) must fail its check and roll
+// back, named in a CommitError, while the revisions before it stay
+// committed.
+func TestPerRevisionFenced(t *testing.T) {
 	db := postgresDB(t)
 	p, err := postgres.Open(t.Context(), db.url)
 	if err != nil {

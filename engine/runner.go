@@ -485,14 +485,10 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun, nextNoTx bool) error {
 	} else if !r.c.inTx() {
 		// In per-revision mode a SQL revision's BEGIN, statements and
 		// version-row change travel in one batch where the connection
-		// can batch, and its history row with the COMMIT. Not under a
-		// lock that can be lost while held (a lease): there the server
-		// would run the version-row change, and hold its row lock, while
-		// the client may already be frozen, and the run that takes the
-		// lease over would wait on that row; unbatched, a frozen client
-		// holds nothing but its own statements' rows.
+		// can batch, and its history row with the COMMIT (under a lease,
+		// see below, the version row and the fence go on their own).
 		begin := r.c.begin
-		if !perRun && r.offline == nil && r.fence == nil && b != nil && b.fn == nil {
+		if !perRun && r.offline == nil && b != nil && b.fn == nil {
 			begin = func() error { return r.c.beginQueued(func(err error) error { return r.fail(s, u, nil, err) }) }
 		}
 		if err := begin(); err != nil {
@@ -552,8 +548,21 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun, nextNoTx bool) error {
 	if r.c.pipe != nil {
 		// Send the batch now, so that the revision's duration is its
 		// statements' and the version rows are checked before COMMIT.
-		// Further statements every such transaction needs go through
-		// r.c.queue here, before the sync, to travel in the batch.
+		// Further statements every such transaction needs, whose outcome
+		// needs no live client, go through r.c.queue here to travel in
+		// the batch. The lock's fence does not: run with the statements,
+		// it would succeed on the server while the client is stalled and
+		// hold the lease row until the client wakes; it runs in commit,
+		// a round trip of its own after this batch.
+		if r.fence != nil && r.offline == nil {
+			// Under a lock that can be taken over (a lease), the version
+			// row is not written with the statements either: a holder
+			// stalled while the server runs them must not hold the row a
+			// takeover writes next.
+			if err := r.c.sync(); err != nil {
+				return err
+			}
+		}
 		if err := r.flushRows(); err != nil {
 			return err
 		}
