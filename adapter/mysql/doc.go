@@ -7,6 +7,8 @@
 // client-side, saving a prepare round trip per statement), clientFoundRows
 // (an UPDATE reports the rows it matched) and multiStatements (an Exec
 // without arguments may hold several statements), unless the DSN sets them.
+// A database the DSN names that the server does not have yet is created
+// (CREATE DATABASE IF NOT EXISTS), as SQLite creates its file.
 //
 // # Transactions
 //

@@ -268,3 +268,30 @@ func TestRowsClosedEarlyReportNoError(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestOpenCreatesMissingDatabase: a DSN naming a database the server does
+// not have yet gets it created, as SQLite creates its file, so that a
+// first `migrate upgrade` on a fresh server works.
+func TestOpenCreatesMissingDatabase(t *testing.T) {
+	admin := mysqltest.DB(t, mysqltest.AdminURL(t))
+	name := mysqltest.NewName() + "_new"
+	t.Cleanup(func() {
+		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+name+"`")
+	})
+	u, err := mysqltest.WithDatabase(mysqltest.AdminURL(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := mysql.Open(t.Context(), mysqltest.DriverDSN(t, u))
+	if err != nil {
+		t.Fatalf("open on a missing database: %v", err)
+	}
+	defer p.Close()
+	var got string
+	if err := p.DB().QueryRowContext(t.Context(), "SELECT DATABASE()").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != name {
+		t.Fatalf("connected to %q, want the new database %q", got, name)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql/mysqldialect"
 )
 
 // Pool sizes. The killer pool holds the connections that send KILL QUERY,
@@ -83,7 +84,23 @@ func OpenConfig(ctx context.Context, cfg *mysql.Config) (*Pool, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("mysql: connect: %w", wrapCtx(ctx, err))
+		if !isUnknownDatabase(err) || cfg.DBName == "" {
+			return nil, fmt.Errorf("mysql: connect: %w", wrapCtx(ctx, err))
+		}
+		// A database that does not exist yet is created, as SQLite
+		// creates its file: `migrate --url mysql://…/app upgrade` works
+		// on a fresh server.
+		if err := createDatabase(ctx, cfg); err != nil {
+			return nil, err
+		}
+		db = sql.OpenDB(conn)
+		db.SetMaxOpenConns(defaultMaxConns)
+		db.SetMaxIdleConns(defaultMaxConns)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("mysql: connect: %w", wrapCtx(ctx, err))
+		}
 	}
 	killer := sql.OpenDB(conn)
 	killer.SetMaxOpenConns(killerMaxConns)
@@ -137,4 +154,28 @@ func (p *Pool) Close() error {
 		return nil
 	}
 	return errors.Join(p.db.Close(), p.killer.Close())
+}
+
+// isUnknownDatabase reports MySQL's ER_BAD_DB_ERROR (1049), the answer to a
+// connection that names a database the server does not have.
+func isUnknownDatabase(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1049
+}
+
+// createDatabase creates cfg's database on a connection that names none.
+func createDatabase(ctx context.Context, cfg *mysql.Config) error {
+	server := cfg.Clone()
+	server.DBName = ""
+	conn, err := mysql.NewConnector(server)
+	if err != nil {
+		return fmt.Errorf("mysql: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	defer db.Close()
+	q := "CREATE DATABASE IF NOT EXISTS " + mysqldialect.Dialect{}.QuoteIdent(adapter.Ident{Name: cfg.DBName})
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("mysql: create database %s: %w", cfg.DBName, wrapCtx(ctx, err))
+	}
+	return nil
 }
