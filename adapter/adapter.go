@@ -86,22 +86,34 @@ func (i Ident) String() string {
 	return i.Schema + "." + i.Name
 }
 
-// Dialect holds the facts about one database that the engine needs. Methods
+// Dialect holds the facts about one database that the engine needs: SQL
+// text, identifier rules and capabilities. It is pure (no I/O, no state),
+// so offline mode renders with it exactly what online mode runs. Methods
 // that return SQL return text with positional parameters in the database's
-// own style ($1 for PostgreSQL, ? for SQLite).
+// own style ([Dialect.Placeholder]: $1 for PostgreSQL, ? for SQLite). The
+// engine builds no SQL of its own beyond plain INSERT and UPDATE statements
+// made of QuoteIdent and Placeholder.
 type Dialect interface {
 	// Name is "postgres" or "sqlite".
 	Name() string
 	// QuoteIdent quotes a table name for use in SQL.
 	QuoteIdent(t Ident) string
+	// ValidateIdent rejects a table name the database cannot hold as
+	// given (too long, a NUL byte), before any SQL is built from it.
+	ValidateIdent(t Ident) error
+	// Placeholder returns the n-th (1-based) positional parameter.
+	Placeholder(n int) string
 	// TransactionalDDL reports whether DDL statements roll back with their
-	// transaction.
+	// transaction. Where they do not, a whole-run transaction cannot
+	// promise a rollback; the engine reports it through
+	// engine.Engine.TransactionalDDL.
 	TransactionalDDL() bool
 	// CreateVersionTable returns the statements that create the version table
 	// when it does not exist (schema included, where there is one).
 	CreateVersionTable(t Ident) []string
 	// VersionTableExists returns a query with no parameters that yields one
-	// row with one boolean-ish column (true/1 when the table exists).
+	// row with one boolean-ish column (true/1 when the table exists). The
+	// engine asks it about the history table too.
 	VersionTableExists(t Ident) string
 	// SelectHeads returns a query that yields the version_num column of every
 	// row of the version table.
@@ -113,6 +125,28 @@ type Dialect interface {
 	// UpdateHead returns an UPDATE with two parameters: the new revision
 	// and the old one.
 	UpdateHead(t Ident) string
+	// DeleteAllHeads returns a DELETE of every version row (stamp with
+	// purge).
+	DeleteAllHeads(t Ident) string
+	// CreateHistoryTable returns a CREATE TABLE IF NOT EXISTS for the
+	// history table t, with the columns id (an increasing key), revision,
+	// direction, status (VARCHAR), checksum (VARCHAR, default ''),
+	// statements_done, statements_total (INTEGER, default 0), started_at (a
+	// timestamp), duration_ms (BIGINT, default 0), db_user (default: the
+	// session's user where the database knows one, else ''), client_host
+	// (default ''), application (default: the session's application name,
+	// else '') and tool_version (default '').
+	CreateHistoryTable(t Ident) string
+	// SelectHistory returns a SELECT, with no parameters and no WHERE or
+	// ORDER BY clause, of the history table's columns revision, direction,
+	// status, checksum, statements_done, statements_total, started_at as
+	// RFC 3339 text in UTC, duration_ms, db_user, client_host, application
+	// and tool_version.
+	SelectHistory(t Ident) string
+	// HistoryNow returns an SQL expression for the session's current time,
+	// of the form the history table's started_at stores (offline scripts
+	// record when they are applied, not when they were generated).
+	HistoryNow() string
 	// Literal renders a string as a SQL literal, for offline scripts.
 	Literal(s string) string
 	// Lock serialises migration runs on the same version table across
@@ -123,11 +157,11 @@ type Dialect interface {
 	Lock(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, err error)
 }
 
-// IdentValidator is implemented by dialects that can check a table name
-// before any SQL is built from it (the PostgreSQL dialect rejects empty
-// names, NUL bytes and names longer than 63 bytes, which the server would
-// otherwise truncate silently). [Dialect.QuoteIdent] quotes whatever it is
-// given; callers that take names from users validate them first.
+// IdentValidator checks a table name before any SQL is built from it (the
+// PostgreSQL dialect rejects empty names, NUL bytes and names longer than 63
+// bytes, which the server would otherwise truncate silently). Every
+// [Dialect] is one. [Dialect.QuoteIdent] quotes whatever it is given;
+// callers that take names from users validate them first.
 type IdentValidator interface {
 	ValidateIdent(t Ident) error
 }
@@ -142,22 +176,75 @@ type Locker interface {
 
 // ErrLockLost is wrapped by the error of an unlock (or a run) whose
 // migration lock ended while it was held, such as a lease that expired or
-// was taken over: another run may have overlapped this one.
+// was taken over: another run may have overlapped this one. A run that
+// finds it lost in a transaction's [Fence] rolls that transaction back and
+// commits nothing more.
 var ErrLockLost = errors.New("migration lock lost")
+
+// Fence checks, inside the transaction q, that the lock it belongs to is
+// still held, and keeps it held until that transaction ends. A caller
+// commits a transaction that writes version rows only after its Fence
+// succeeded in that same transaction; an error wraps [ErrLockLost] when the
+// lock is gone, and the caller then rolls back.
+type Fence func(ctx context.Context, q Querier) error
+
+// FencingLocker is a [Locker] whose hold can end while its holder still
+// runs: a lease that expires when its holder stalls longer than the lease.
+// LockFenced is Lock that also returns the [Fence] of the acquisition, valid
+// until unlock is called. Locks that end only with their session (advisory
+// locks, lock files) need no fence: the transaction ends with the session.
+type FencingLocker interface {
+	Locker
+	LockFenced(ctx context.Context, c Conn, t Ident) (unlock func(context.Context) error, fence Fence, err error)
+}
+
+// LockWaitError reports that the migration lock was not obtained before
+// the caller's context ended: another run held it all along. Err is
+// ctx.Err(), so errors.Is(err, context.DeadlineExceeded) holds for a
+// timeout.
+type LockWaitError struct {
+	Kind   string        // the lock: "lock" (advisory lock or lock file), "lease lock"
+	Table  string        // the version table (schema-qualified where known)
+	Waited time.Duration // how long the caller waited
+	On     string        // what was waited on when it is not the table (a lock file); may be empty
+	Err    error
+}
+
+func (e *LockWaitError) Error() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = "lock"
+	}
+	s := kind + " " + e.Table + ": waited " + e.Waited.Round(time.Millisecond).String()
+	if e.On != "" {
+		s += " for " + e.On
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *LockWaitError) Unwrap() error { return e.Err }
 
 // ErrClosed is returned by Acquire after Close.
 var ErrClosed = errors.New("adapter: pool closed")
 
-// ConnBrokenError reports that a statement was interrupted in a way that
-// left the connection unusable (pgx closes a connection whose statement was
-// cancelled). The connection has been, or will be on Release, destroyed; for
-// a caller's shared connection this tells the caller it must not reuse it.
+// ConnBrokenError reports that a connection became unusable during a
+// statement: either the statement was interrupted (pgx closes a connection
+// whose statement was cancelled) or the database server closed the
+// connection (a restart, a killed session, a network failure). The
+// connection has been, or will be on Release, destroyed; for a caller's
+// shared connection this tells the caller it must not reuse it.
 type ConnBrokenError struct {
-	Err error
+	// Interrupted says the caller's context ended the statement; false
+	// means the server or the network ended the connection.
+	Interrupted bool
+	Err         error
 }
 
 func (e *ConnBrokenError) Error() string {
-	return "connection closed after interrupted statement: " + e.Err.Error()
+	if e.Interrupted {
+		return "connection closed after interrupted statement: " + e.Err.Error()
+	}
+	return "the database server closed the connection: " + e.Err.Error()
 }
 
 func (e *ConnBrokenError) Unwrap() error { return e.Err }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -31,6 +32,8 @@ type fileConfig struct {
 	VersionTable    string `toml:"version_table"`
 	TransactionMode string `toml:"transaction_mode"`
 	Lock            string `toml:"lock"`
+	LockLease       string `toml:"lock_lease"`
+	HistoryTable    string `toml:"history_table"`
 }
 
 // ConfigError reports a problem in a configuration file, at Line when known.
@@ -81,7 +84,7 @@ func parseConfig(path string, data []byte) (fileConfig, error) {
 			first := strict.Errors[0]
 			row, _ := first.Position()
 			return fc, &ConfigError{Path: path, Line: row,
-				Err: fmt.Errorf("%w %q (known keys: script_location, url, version_table, transaction_mode, lock)",
+				Err: fmt.Errorf("%w %q (known keys: script_location, url, version_table, history_table, transaction_mode, lock, lock_lease)",
 					ErrUnknownKey, strings.Join(first.Key(), "."))}
 		case errors.As(err, &derr):
 			row, _ := derr.Position()
@@ -99,7 +102,21 @@ func parseConfig(path string, data []byte) (fileConfig, error) {
 			return fc, &ConfigError{Path: path, Line: keyLine(data, "lock"), Err: err}
 		}
 	}
+	if fc.LockLease != "" {
+		if _, err := parseLease(fc.LockLease); err != nil {
+			return fc, &ConfigError{Path: path, Line: keyLine(data, "lock_lease"), Err: err}
+		}
+	}
 	return fc, nil
+}
+
+// parseLease parses the lease duration of the lease lock.
+func parseLease(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("invalid lock_lease %q (want a duration of at least 1s, such as 30s)", s)
+	}
+	return d, nil
 }
 
 // Migration lock kinds (--lock, the lock key).
@@ -140,12 +157,17 @@ func parseTxMode(s string) (engine.TxMode, error) {
 // settings are the resolved global options of one invocation.
 type settings struct {
 	ConfigFile   string // the file read, or ""
+	ConfigKind   string // configRetort or configAlembic, when ConfigFile is set
+	Alembic      alembicConfig
+	Notes        []string // debug notes about the config file (keys ignored)
 	Dir          string
 	URL          string
 	URLSource    string // "--url", "MIGRATE_URL", "DATABASE_URL", the config file, or "default"
 	VersionTable string
+	HistoryTable string
 	TxMode       engine.TxMode
-	Lock         string // "", "advisory" or "lease"
+	Lock         string        // "", "advisory" or "lease"
+	LockLease    time.Duration // 0: the lease lock's default
 }
 
 // resolve applies the precedence rules: flag > environment > config file >
@@ -154,11 +176,24 @@ func (g *globalFlags) resolve(getenv func(string) string) (settings, error) {
 	var s settings
 	path, explicit := g.config, g.config != ""
 	if !explicit {
-		path = DefaultConfigFile
+		path = discoverConfig()
 	}
-	fc, found, err := loadConfigFile(path, explicit)
-	if err != nil {
+	var fc fileConfig
+	var found bool
+	var err error
+	if isAlembicConfig(path) {
+		s.Alembic, err = loadAlembicProject(path)
+		if err != nil {
+			return s, err
+		}
+		found, s.Notes = true, s.Alembic.Notes
+		fc = fileConfig{ScriptLocation: s.Alembic.scriptDir(), URL: s.Alembic.URL,
+			VersionTable: firstNonEmpty(s.Alembic.VersionTable, AlembicVersionTable)}
+		s.ConfigKind = configAlembic
+	} else if fc, found, err = loadConfigFile(path, explicit); err != nil {
 		return s, err
+	} else if found {
+		s.ConfigKind = configRetort
 	}
 	if found {
 		s.ConfigFile = path
@@ -185,7 +220,32 @@ func (g *globalFlags) resolve(getenv func(string) string) (settings, error) {
 		return s, usageErrorf("--lock: %v", err)
 	}
 	s.Lock = firstNonEmpty(g.lock, fc.Lock)
+	s.HistoryTable = firstNonEmpty(g.historyTable, fc.HistoryTable)
+	switch {
+	case g.lockLease < 0 || (g.lockLease > 0 && g.lockLease < time.Second):
+		return s, usageErrorf("--lock-lease: %s is too short (want at least 1s)", g.lockLease)
+	case g.lockLease > 0:
+		s.LockLease = g.lockLease
+	case fc.LockLease != "":
+		s.LockLease, _ = parseLease(fc.LockLease) // checked by parseConfig
+	}
 	return s, nil
+}
+
+// discoverConfig names the config file read when --config is not given:
+// migrate.toml, else an Alembic project's alembic.ini, else a
+// pyproject.toml with a [tool.alembic] table; migrate.toml (absent) when
+// there is none.
+func discoverConfig() string {
+	for _, p := range []string{DefaultConfigFile, "alembic.ini"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if hasToolAlembic("pyproject.toml") {
+		return "pyproject.toml"
+	}
+	return DefaultConfigFile
 }
 
 func firstNonEmpty(vals ...string) string {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/retort-sql/retort/cli"
+	"github.com/retort-sql/retort/internal/mysqltest"
 	"github.com/retort-sql/retort/internal/pgtest"
 )
 
@@ -61,7 +62,7 @@ var databases = []struct {
 	{"postgres", func(t *testing.T) string { return pgtest.URL(t) }, "SELECT pg_sleep(30)"},
 }
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, mysqltest.Stop) }
 
 func TestUpgradeDowngrade(t *testing.T) {
 	for _, db := range databases {

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/dsn"
+	"github.com/retort-sql/retort/revgraph"
 )
 
 func (a *app) currentCmd() *cobra.Command {
@@ -129,19 +130,19 @@ type runFlags struct {
 
 func (rf *runFlags) addOffline(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&rf.sql, "sql", false, "print the SQL the run would execute instead of running it (no database connection; a range from:to sets the start)")
-	cmd.Flags().StringVar(&rf.dialect, "dialect", "", "SQL dialect for --sql: postgres or sqlite (default: from the URL's scheme)")
+	cmd.Flags().StringVar(&rf.dialect, "dialect", "", "SQL dialect for --sql: postgres, sqlite or mysql (default: from the URL's scheme)")
 }
 
 func (rf *runFlags) addResume(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&rf.resume, "resume", false, "continue an interrupted transaction=false section from the statement after the last one that completed")
+	cmd.Flags().BoolVar(&rf.resume, "resume", false, "continue an interrupted section (transaction=false, or DDL on MySQL) from the statement after the last one that completed")
 }
 
 // check validates the flag combination and the target.
 func (rf *runFlags) check(target string) error {
 	switch rf.dialect {
-	case "", "postgres", "postgresql", "sqlite":
+	case "", "postgres", "postgresql", "sqlite", "mysql", "mariadb":
 	default:
-		return usageErrorf("--dialect: invalid dialect %q (want postgres or sqlite)", rf.dialect)
+		return usageErrorf("--dialect: invalid dialect %q (want postgres, sqlite or mysql)", rf.dialect)
 	}
 	if rf.dialect != "" && !rf.sql {
 		return usageErrorf("--dialect applies only with --sql")
@@ -149,7 +150,11 @@ func (rf *runFlags) check(target string) error {
 	if rf.sql && (rf.resume || rf.allowDrift) {
 		return usageErrorf("--resume and --allow-drift read the database; they do not apply with --sql")
 	}
-	if !rf.sql && strings.Contains(target, ":") {
+	t, err := revgraph.ParseTarget(target)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if !rf.sql && t.IsRange() {
 		return usageErrorf("range target %q needs --sql (ranges are for offline SQL and history)", target)
 	}
 	return nil
@@ -214,10 +219,12 @@ takes one share of the fleet, so N processes split it between them.`,
 			if ff.fleet() {
 				return a.upgradeFleet(ctx, cmd, target, &rf, &ff)
 			}
+			start := time.Now()
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Upgrade(ctx, target) })
-			if res != nil {
-				printResult(cmd.OutOrStdout(), "upgrade", res)
+			if *ff.asJSON {
+				return a.writeRunJSON(cmd.OutOrStdout(), res, err, time.Since(start))
 			}
+			printResult(cmd.OutOrStdout(), "upgrade", res, err)
 			return err
 		}),
 	}
@@ -252,9 +259,7 @@ from:to (head:base, 3c4d5e6f7a8b:1a2b3c4d5e6f).`,
 				return err
 			}
 			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Downgrade(ctx, args[0]) })
-			if res != nil {
-				printResult(cmd.OutOrStdout(), "downgrade", res)
-			}
+			printResult(cmd.OutOrStdout(), "downgrade", res, err)
 			return err
 		}),
 	}
@@ -267,27 +272,37 @@ func (a *app) stampCmd() *cobra.Command {
 	var purge bool
 	var rf runFlags
 	cmd := &cobra.Command{
-		Use:   "stamp TARGET",
+		Use:   "stamp TARGET...",
 		Short: "Set the version table to a target without running any revision",
 		Long: `stamp rewrites the version table so that the database is recorded
-at TARGET, running no revision. Stamping a revision that depends on another
-branch replaces that branch's row too. With --purge every row is deleted
-first, which also repairs a table naming revisions that no longer exist.
-Stamping also marks an interrupted transaction=false section as dealt with.
+at TARGET, running no revision. Several targets (stamp a1 b2) stamp each
+of them, as Alembic does: one row per branch. Stamping a revision that
+depends on another branch replaces that branch's row too. With --purge every
+row is deleted first, which also repairs a table naming revisions that no
+longer exist. Stamping also marks an interrupted transaction=false section
+as dealt with.
 
 With --sql the version-table statements are printed to stdout instead, from
 base or from the start of a range (ae1027a6acf0:head).`,
 		Example: `  migrate stamp head
   migrate stamp --purge ae1027a6acf0
+  migrate stamp 3c4d5e6f7a8b 6f1a2b3c4d5e
   migrate stamp base
   migrate stamp --sql --dialect postgres head`,
-		Args: exactArgs(1, "TARGET"),
-		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if err := rf.check(args[0]); err != nil {
-				return err
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("stamp takes TARGET... (got 0 arguments)")
 			}
-			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.Stamp(ctx, args[0], purge) })
-			if res != nil {
+			return nil
+		},
+		RunE: a.run(true, func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			for _, t := range args {
+				if err := rf.check(t); err != nil {
+					return err
+				}
+			}
+			res, err := a.runOn(ctx, cmd, &rf, func(e *engine.Engine) (*engine.Result, error) { return e.StampAll(ctx, args, purge) })
+			if res != nil && err == nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "stamped %s -> %s\n", revList(res.From), revList(res.To))
 			}
 			return err
@@ -299,8 +314,8 @@ base or from the start of a range (ae1027a6acf0:head).`,
 }
 
 // runOn opens the engine for one database and runs op on it. The result is
-// returned only when it is to be printed: not on failure, and not with
-// --sql, where the engine has written the script to stdout.
+// returned, on failure too (what committed before it), except with --sql,
+// where the engine has written the script to stdout.
 func (a *app) runOn(ctx context.Context, cmd *cobra.Command, rf *runFlags, op func(*engine.Engine) (*engine.Result, error)) (*engine.Result, error) {
 	e, err := a.openRun(ctx, rf, cmd.OutOrStdout())
 	if err != nil {
@@ -308,10 +323,11 @@ func (a *app) runOn(ctx context.Context, cmd *cobra.Command, rf *runFlags, op fu
 	}
 	defer e.Close()
 	res, err := op(e)
-	if err != nil || rf.sql {
+	if rf.sql {
 		return nil, err
 	}
-	return res, nil
+	// A failed run still reports what it committed before the failure.
+	return res, err
 }
 
 // revList renders version rows: "<base>" when empty.
@@ -322,13 +338,48 @@ func revList(ids []string) string {
 	return commaList(ids)
 }
 
-// printResult prints one line per revision applied, then a summary.
-func printResult(w io.Writer, verb string, res *engine.Result) {
-	if res == nil {
+// writeRunJSON prints upgrade --json for one database: a one-row array in
+// the shape of a fleet's rows, with the revisions committed before a
+// failure. It returns runErr, or the write's error.
+func (a *app) writeRunJSON(w io.Writer, res *engine.Result, runErr error, d time.Duration) error {
+	spec := fleetSpec{name: dsn.Redact(a.set.URL), url: a.set.URL}
+	e := &upgradeEntry{entryBase: a.baseEntry(spec, engine.TargetResult{Name: spec.name, Result: res, Err: runErr, Started: true, Duration: d}),
+		From: []string{}, To: []string{}, Revisions: []string{}}
+	if res != nil {
+		e.From, e.To = orEmpty(res.From), orEmpty(res.To)
+		for _, ap := range res.Applied {
+			e.Revisions = append(e.Revisions, ap.Revision)
+		}
+		e.Applied = len(res.Applied)
+	}
+	if err := writeJSON(w, []*upgradeEntry{e}); err != nil && runErr == nil {
+		return err
+	}
+	return runErr
+}
+
+// printResult prints one line per revision applied, then a summary. After
+// a failure (runErr) it prints only what was committed before it, if
+// anything: the error itself goes to stderr.
+func printResult(w io.Writer, verb string, res *engine.Result, runErr error) {
+	if res == nil || (runErr != nil && len(res.Applied) == 0) {
 		return
 	}
 	for _, ap := range res.Applied {
-		fmt.Fprintf(w, "%-9s %s, %s (%s)\n", ap.Direction, ap.Revision, ap.Message, roundDuration(ap.Duration))
+		rev := ap.Revision
+		if ap.Message != "" {
+			rev += ", " + ap.Message
+		}
+		fmt.Fprintf(w, "%-9s %s (%s)\n", ap.Direction, rev, roundDuration(ap.Duration))
+	}
+	if runErr != nil {
+		noun := "revisions"
+		if len(res.Applied) == 1 {
+			noun = "revision"
+		}
+		fmt.Fprintf(w, "%s failed after %d %s committed: %s -> %s; the failing transaction was rolled back\n",
+			verb, len(res.Applied), noun, revList(res.From), revList(res.To))
+		return
 	}
 	if len(res.Applied) == 0 {
 		fmt.Fprintf(w, "nothing to %s: database is at %s\n", verb, revList(res.To))

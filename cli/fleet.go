@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/dsn"
@@ -48,7 +49,7 @@ func (ff *fleetFlags) add(cmd *cobra.Command, verb string, asJSON *bool) {
 	}
 	if asJSON == nil {
 		asJSON = new(bool)
-		f.BoolVar(asJSON, "json", false, "print the per-target results as one JSON array (with --targets or --schemas)")
+		f.BoolVar(asJSON, "json", false, "print the per-target results as one JSON array (with --targets or --schemas; upgrade: one row for a single database, with what committed before a failure)")
 	}
 	ff.asJSON = asJSON
 	f.BoolVar(&ff.jsonLines, "json-lines", false, "print one JSON object per target as it finishes, then a summary line (with --targets or --schemas)")
@@ -75,13 +76,18 @@ func (ff *fleetFlags) check(cmd *cobra.Command, sql bool) error {
 	}
 	if sources == 0 {
 		only := []string{"concurrency", "continue-on-error", "json-lines", "shard"}
-		if ff.upgrade || cmd.Name() == "check" {
+		// upgrade --json on one database prints one row, with the
+		// revisions committed before a failure.
+		if cmd.Name() == "check" {
 			only = append(only, "json")
 		}
 		for _, name := range only {
 			if cmd.Flags().Changed(name) {
 				return usageErrorf("--%s applies only with --targets, --schemas or --schemas-from-query", name)
 			}
+		}
+		if ff.upgrade && *ff.asJSON && sql {
+			return usageErrorf("--json reports a run; it does not apply with --sql, which prints the script")
 		}
 		return nil
 	}
@@ -126,9 +132,9 @@ func (a *app) parseShard(s string) (engine.Shard, error) {
 type fleetSpec struct {
 	name   string
 	url    string // the URL it opens, kept for redaction
+	origin string // where the URL was listed (targets file:line), for hints
 	schema string // set for a schema of a shared pool
 	skip   string
-	source string // where the URL comes from: FILE:line, or --url
 }
 
 // skipSystemSchema is the reason given for a system schema in a fleet.
@@ -218,8 +224,12 @@ func (a *app) schemaSpecs(ctx context.Context, ff *fleetFlags) ([]fleetSpec, err
 	if err != nil {
 		return nil, fmt.Errorf("database URL from %s: %w", a.set.URLSource, err)
 	}
-	if d.Kind != dsn.Postgres {
-		return nil, usageErrorf("--schemas needs a PostgreSQL URL, not %s", d.Redacted())
+	if d.Kind != dsn.Postgres && d.Kind != dsn.MySQL {
+		return nil, usageErrorf("--schemas needs a PostgreSQL URL (schemas of one database) or a MySQL URL (databases of one server), not %s", d.Redacted())
+	}
+	isSystem := postgres.IsSystemSchema
+	if d.Kind == dsn.MySQL {
+		isSystem = mysql.IsSystemSchema
 	}
 	if strings.Contains(a.set.VersionTable, ".") {
 		return nil, usageErrorf("--schemas puts the version table in each schema: give --version-table without a schema, not %q", a.set.VersionTable)
@@ -241,8 +251,8 @@ func (a *app) schemaSpecs(ctx context.Context, ff *fleetFlags) ([]fleetSpec, err
 			return nil, usageErrorf("schema %q is listed twice", s)
 		}
 		seen[s] = true
-		spec := fleetSpec{name: s, url: d.URL, schema: s, source: firstNonEmpty(a.set.URLSource, "--url")}
-		if postgres.IsSystemSchema(s) {
+		spec := fleetSpec{name: s, url: d.URL, schema: s}
+		if isSystem(s) {
 			spec.skip = skipSystemSchema
 		}
 		out = append(out, spec)
@@ -279,7 +289,7 @@ func readTargets(path string) ([]fleetSpec, error) {
 			return nil, fmt.Errorf("%s:%d: %s is already listed on line %d", path, n, dsn.Redact(line), prev)
 		}
 		seen[line] = n
-		spec := fleetSpec{name: dsn.Redact(line), url: line, source: fmt.Sprintf("%s:%d", path, n)}
+		spec := fleetSpec{name: dsn.Redact(line), url: line, origin: fmt.Sprintf("%s:%d", path, n)}
 		if s := urlSearchPath(line); s != "" && postgres.IsSystemSchema(s) {
 			spec.skip = skipSystemSchema
 		}
@@ -379,7 +389,7 @@ func urlSearchPath(raw string) string {
 // querySchemas runs query on the database and returns the first column of
 // its rows.
 func querySchemas(ctx context.Context, d dsn.DSN, query string) ([]string, error) {
-	pool, err := postgres.Open(ctx, d.URL)
+	pool, err := openShared(ctx, d.URL, 1)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
 	}

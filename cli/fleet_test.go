@@ -12,6 +12,7 @@ import (
 
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/cli"
+	"github.com/retort-sql/retort/internal/mysqltest"
 	"github.com/retort-sql/retort/internal/pgtest"
 )
 
@@ -235,14 +236,14 @@ func TestFleetUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"two sources", pg, []string{"upgrade", "--targets", "t.txt", "--schemas", "a"}, cli.ExitUsage, "exclude each other"},
-		{"json alone", nil, []string{"upgrade", "--json"}, cli.ExitUsage, "--json applies only with --targets"},
+		{"json with sql", nil, []string{"upgrade", "--json", "--sql"}, cli.ExitUsage, "--json reports a run"},
 		{"concurrency alone", nil, []string{"upgrade", "--concurrency", "2"}, cli.ExitUsage, "--concurrency applies only"},
 		{"zero concurrency", nil, []string{"upgrade", "--targets", "t.txt", "--concurrency", "0"}, cli.ExitUsage, "at least 1"},
 		{"sql fleet", nil, []string{"upgrade", "--sql", "--targets", "t.txt"}, cli.ExitUsage, "--sql prints one script"},
 		{"hostile schema", pg, []string{"upgrade", "--schemas", `x"; DROP TABLE y; --`}, cli.ExitUsage, "invalid schema name"},
 		{"dotted schema", pg, []string{"upgrade", "--schemas", "a.b"}, cli.ExitUsage, "invalid schema name"},
 		{"schema twice", pg, []string{"upgrade", "--schemas", "a,a"}, cli.ExitUsage, "listed twice"},
-		{"schemas on sqlite", nil, []string{"upgrade", "--schemas", "a"}, cli.ExitUsage, "needs a PostgreSQL URL"},
+		{"schemas on sqlite", nil, []string{"upgrade", "--schemas", "a"}, cli.ExitUsage, "needs a PostgreSQL URL (schemas of one database) or a MySQL URL"},
 		{"qualified version table", pg, []string{"--version-table", "s.v", "upgrade", "--schemas", "a"}, cli.ExitUsage, "without a schema"},
 		{"lease fleet", pg, []string{"--lock", "lease", "upgrade", "--schemas", "a"}, cli.ExitUsage, "--lock lease is not supported"},
 		{"missing file", nil, []string{"upgrade", "--targets", "nope.txt"}, cli.ExitFailure, "targets file"},
@@ -516,6 +517,50 @@ func TestFleetJSONLines(t *testing.T) {
 		if s.Slowest[i].DurationMS > s.Slowest[i-1].DurationMS {
 			t.Errorf("slowest not sorted: %+v", s.Slowest)
 		}
+	}
+}
+
+// TestFleetMySQLDatabases: on MySQL, --schemas names databases of the
+// server the URL points at; each gets its own version and history tables.
+func TestFleetMySQLDatabases(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	url := mysqltest.URL(t)
+	db := mysqltest.DB(t, mysqltest.AdminURL(t))
+	base := mysqltest.NewName()
+	names := []string{base + "_a", base + "_b"}
+	t.Cleanup(func() {
+		for _, n := range names {
+			_, _ = db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+n+"`")
+		}
+	})
+	e := env{"MIGRATE_URL": url}
+	r := run(t, e, "--log-level", "disabled", "upgrade", "head", "--schemas", strings.Join(names, ","))
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, n := range names {
+		var count int
+		if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('invoice', 'migrate_version', 'migrate_history')", n).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		if count != 3 {
+			t.Errorf("database %s has %d of its 3 tables", n, count)
+		}
+		c := run(t, e, "--version-table", n+".migrate_version", "current")
+		if c.code != 0 || c.stdout != "3c4d5e6f7a8b (head)\n" {
+			t.Errorf("current of %s: %q %s", n, c.stdout, c.stderr)
+		}
+	}
+	var count int
+	if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", strings.TrimPrefix(url[strings.LastIndex(url, "/"):], "/")).Scan(&count); err != nil {
+		t.Fatal(err)
+	}
+	if count != 0 {
+		t.Errorf("the URL's own database got %d tables", count)
+	}
+	if r := run(t, e, "upgrade", "--schemas", "mysql"); !strings.Contains(r.stdout+r.stderr, "skipped") {
+		t.Errorf("the mysql system database was not skipped: %s%s", r.stdout, r.stderr)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/internal/dsn"
 )
@@ -36,7 +37,7 @@ func (ps *poolSet) get(rawURL string) adapter.Pool {
 	sp := ps.pools[rawURL]
 	if sp == nil {
 		sp = &sharedPool{}
-		p, err := postgres.Open(ps.ctx, withFleetParams(rawURL, ps.size))
+		p, err := openShared(ps.ctx, rawURL, ps.size)
 		if err != nil {
 			sp.err = fmt.Errorf("open %s: %w", dsn.Redact(rawURL), err)
 		} else {
@@ -59,6 +60,24 @@ func (ps *poolSet) close() {
 		}
 	}
 	ps.pools = map[string]*sharedPool{}
+}
+
+// openShared opens the pool of a PostgreSQL or MySQL URL with at most size
+// connections.
+func openShared(ctx context.Context, rawURL string, size int) (adapter.Pool, error) {
+	if d, err := dsn.Parse(rawURL); err == nil && d.Kind == dsn.MySQL {
+		driverDSN, err := d.MySQLDriverDSN()
+		if err != nil {
+			return nil, err
+		}
+		p, err := mysql.Open(ctx, driverDSN)
+		if err != nil {
+			return nil, err
+		}
+		p.DB().SetMaxOpenConns(max(size, 1))
+		return p, nil
+	}
+	return postgres.Open(ctx, withFleetParams(rawURL, size))
 }
 
 // withFleetParams sets, unless the URL sets them, pgxpool's pool_max_conns

@@ -53,7 +53,7 @@ func (a *app) baseEntry(s fleetSpec, r engine.TargetResult) entryBase {
 		b.Status, b.Error = statusNotStarted, notStartedError
 	default:
 		b.Status = statusFailed
-		b.Error = oneLine(redactURL(a.redact(a.withHintFrom(r.Err, s.source)), s.url))
+		b.Error = oneLine(redactURL(a.redact(a.withHintFrom(r.Err, firstNonEmpty(s.origin, a.set.URLSource))), s.url))
 	}
 	return b
 }

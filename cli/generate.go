@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,6 +64,11 @@ file.`,
 				return err
 			}
 			fmt.Fprintf(out, "Generating %s ... done\n", cfgPath)
+			if a.flags.url == "" {
+				// The embedded default: a SQLite file and its lock file,
+				// local state that has no place in version control.
+				fmt.Fprintf(out, "The default database is the SQLite file migrate.db (with its lock file migrate.db-migrate.lock): add both to .gitignore\n")
+			}
 			fmt.Fprintf(out, "Next: migrate revision -m \"first revision\", then migrate upgrade head\n")
 			return nil
 		}),
@@ -234,7 +240,7 @@ func checkParents(g *revgraph.Graph, ids []string, splice bool) error {
 	return nil
 }
 
-var validID = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+var validID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_]+$`) })
 
 // generate writes the new revision file.
 func (a *app) generate(cmd *cobra.Command, g *revgraph.Graph, parents []string, f revisionFlags) error {
@@ -244,7 +250,7 @@ func (a *app) generate(cmd *cobra.Command, g *revgraph.Graph, parents []string, 
 		if id, err = script.NewID(); err != nil {
 			return fmt.Errorf("new revision id: %w", err)
 		}
-	} else if !validID.MatchString(id) {
+	} else if !validID().MatchString(id) {
 		return usageErrorf("--rev-id %q: a revision id holds only letters, digits and '_'", id)
 	}
 	if r, ok := g.Get(id); ok {
@@ -320,7 +326,7 @@ func trimAll(ss []string) []string {
 	return out
 }
 
-var slugWords = regexp.MustCompile(`[\p{L}\p{N}_]+`)
+var slugWords = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[\p{L}\p{N}_]+`) })
 
 // slugLen is the longest slug kept in a file name (Alembic's
 // truncate_slug_length).
@@ -329,7 +335,7 @@ const slugLen = 40
 // slugify turns a message into a file-name slug: its words joined with
 // '_', lowercased, cut at a word boundary after slugLen bytes.
 func slugify(msg string) string {
-	slug := strings.ToLower(strings.Join(slugWords.FindAllString(msg, -1), "_"))
+	slug := strings.ToLower(strings.Join(slugWords().FindAllString(msg, -1), "_"))
 	if len(slug) > slugLen {
 		cut := slug[:slugLen]
 		if i := strings.LastIndexByte(cut, '_'); i > 0 {

@@ -193,29 +193,64 @@ func TestGraphCommandsJSON(t *testing.T) {
 	})
 	t.Run("show", func(t *testing.T) {
 		r := run(t, nil, "show", "ffff", "--json")
-		var rev revJSON
-		decodeStrict(t, r.stdout, &rev)
+		var revs []revJSON
+		decodeStrict(t, r.stdout, &revs)
 		want := revJSON{
 			Revision: "ffffffffffff", DownRevisions: []string{"cccccccccccc"}, BranchLabels: []string{},
 			DependsOn: []string{"billing"}, Message: "needs billing",
 			Path: filepath.Join("migrations", "ffffffffffff_needs_billing.sql"),
 		}
-		if !jsonEqual(rev, want) {
-			t.Errorf("show ffff --json = %+v, want %+v", rev, want)
+		if len(revs) != 1 || !jsonEqual(revs[0], want) {
+			t.Errorf("show ffff --json = %+v, want [%+v]", revs, want)
 		}
 		r = run(t, nil, "show", "9999", "--json")
-		decodeStrict(t, r.stdout, &rev)
-		if !rev.IsMergePoint || len(rev.DownRevisions) != 2 || !rev.IsHead {
-			t.Errorf("merge: %+v", rev)
+		decodeStrict(t, r.stdout, &revs)
+		if len(revs) != 1 || !revs[0].IsMergePoint || len(revs[0].DownRevisions) != 2 || !revs[0].IsHead {
+			t.Errorf("merge: %+v", revs)
 		}
 	})
-	t.Run("show several is an error", func(t *testing.T) {
+	t.Run("show names zero or several", func(t *testing.T) {
 		if r := run(t, nil, "revision", "--head", "base", "-m", "other base", "--rev-id", "777777777777"); r.code != 0 {
 			t.Fatalf("second base: exit %d: %s", r.code, r.stderr)
 		}
-		r := run(t, nil, "show", "heads", "--json")
-		if r.code != cli.ExitFailure || !strings.Contains(r.stderr, "exactly one revision") {
-			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		for _, tc := range []struct {
+			target string
+			want   []string
+		}{
+			{"base", []string{}},
+			{"billing@base", []string{}},
+			{"heads", []string{"777777777777", "999999999999"}},
+			{"777777777777", []string{"777777777777"}},
+		} {
+			r := run(t, nil, "show", tc.target, "--json")
+			if r.code != 0 {
+				t.Errorf("show %s --json: exit %d: %s", tc.target, r.code, r.stderr)
+				continue
+			}
+			var revs []revJSON
+			decodeStrict(t, r.stdout, &revs)
+			ids := []string{}
+			for _, r := range revs {
+				ids = append(ids, r.Revision)
+			}
+			slices.Sort(ids)
+			if !slices.Equal(ids, tc.want) {
+				t.Errorf("show %s --json = %v, want %v", tc.target, ids, tc.want)
+			}
+			human := run(t, nil, "show", tc.target)
+			if got := strings.Count(human.stdout, "Rev: "); human.code != 0 || got != len(tc.want) {
+				t.Errorf("show %s: exit %d, %d revisions shown, want %d:\n%s", tc.target, human.code, got, len(tc.want), human.stdout)
+			}
+		}
+	})
+	t.Run("stamp several", func(t *testing.T) {
+		r := run(t, nil, "stamp", "cccc", "eeee")
+		if r.code != 0 || r.stdout != "stamped <base> -> cccccccccccc, eeeeeeeeeeee\n" {
+			t.Fatalf("stamp cccc eeee: exit %d, %q, %s", r.code, r.stdout, r.stderr)
+		}
+		r = run(t, nil, "stamp")
+		if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "TARGET") {
+			t.Errorf("stamp without a target: exit %d, %s", r.code, r.stderr)
 		}
 	})
 	t.Run("empty graph gives empty arrays", func(t *testing.T) {

@@ -150,10 +150,11 @@ With -i the database's current revisions are marked "(current)".`,
 			if graph && (verbose || asJSON) {
 				return usageErrorf("--graph draws one line per revision; -v and --json do not apply")
 			}
-			if rangeSpec != "" && !strings.Contains(rangeSpec, ":") {
+			rng, err := revgraph.ParseTarget(rangeSpec)
+			if err != nil || rangeSpec != "" && !rng.IsRange() {
 				return usageErrorf("history range requires [start]:[end], [start]: or :[end], got %q", rangeSpec)
 			}
-			needDB := indicate || rangeNamesCurrent(rangeSpec)
+			needDB := indicate || rng.NamesCurrent()
 			var (
 				g       *revgraph.Graph
 				revs    []*revgraph.Revision
@@ -213,11 +214,6 @@ With -i the database's current revisions are marked "(current)".`,
 	return cmd
 }
 
-func rangeNamesCurrent(spec string) bool {
-	lo, hi, _ := strings.Cut(spec, ":")
-	return lo == "current" || hi == "current"
-}
-
 func (a *app) showCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -226,8 +222,8 @@ func (a *app) showCmd() *cobra.Command {
 		Long: `show prints the revision, or revisions, that REV names in full: id,
 parents, dependencies, branches, labels, path and message. REV is any target
 form (an id or unique prefix, head, heads, a label, label@head, ...);
-"current" reads the database. With --json REV must name exactly one
-revision, printed as one JSON object.`,
+"current" reads the database. With --json they are printed as one JSON
+array, empty when REV names none (base, label@base).`,
 		Example: `  migrate show ae1027a6acf0
   migrate show billing@head
   migrate show head --json`,
@@ -258,23 +254,16 @@ revision, printed as one JSON object.`,
 				}
 			}
 			vs := a.views(g, lookup(g, ids), nil, false)
-			return writeShow(cmd.OutOrStdout(), args[0], vs, asJSON)
+			return writeShow(cmd.OutOrStdout(), vs, asJSON)
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array of the revisions")
 	return cmd
 }
 
-func writeShow(out io.Writer, spec string, vs []view, asJSON bool) error {
+func writeShow(out io.Writer, vs []view, asJSON bool) error {
 	if asJSON {
-		if len(vs) != 1 {
-			ids := make([]string, len(vs))
-			for i, v := range vs {
-				ids[i] = v.rev.ID
-			}
-			return fmt.Errorf("show --json needs exactly one revision, %q names %d: [%s]", spec, len(vs), commaList(ids))
-		}
-		return writeJSON(out, vs[0].json())
+		return writeJSONList(out, vs)
 	}
 	for _, v := range vs {
 		fmt.Fprintln(out, v.long())

@@ -3,27 +3,32 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"strings"
 	"syscall"
 
+	"github.com/retort-sql/retort/adapter"
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/dsn"
 	"github.com/retort-sql/retort/revgraph"
 )
 
 // withHint renders err with the next step the user can take, when the
 // error has an obvious one that its message does not already give.
 func (a *app) withHint(err error) string {
-	return a.withHintFrom(err, firstNonEmpty(a.set.URLSource, "--url"))
+	return a.withHintFrom(err, a.set.URLSource)
 }
 
-// withHintFrom is withHint for an error of the database whose URL came
-// from source (a flag, a variable, a targets file's FILE:line).
-func (a *app) withHintFrom(err error, source string) string {
+// withHintFrom is withHint for an error about the URL that came from
+// urlSource (a flag, a variable, or a targets file's file:line).
+func (a *app) withHintFrom(err error, urlSource string) string {
 	msg := err.Error()
 	var hint string
 	var notFound *revgraph.NotFoundError
+	var lockWait *adapter.LockWaitError
+	var interrupted *engine.InterruptedError
 	switch {
 	case errors.As(err, &notFound) && notFound.Branch == "":
 		if a.named(notFound.Name) {
@@ -35,10 +40,10 @@ func (a *app) withHintFrom(err error, source string) string {
 	case errors.Is(err, revgraph.ErrMissing):
 		hint = "restore the missing revision's script, or correct the down_revision header"
 	case errors.Is(err, engine.ErrOffline):
-		hint = "with --sql give the start as a range from:to, or drop --sql to read the database"
+		hint = "--sql runs without a database: give the start as a range from:to, or drop --sql to read the database"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		hint = "is the database server running? the URL comes from " + source
-	case errors.Is(err, context.DeadlineExceeded) && strings.Contains(msg, "lock ") && strings.Contains(msg, "waited"):
+		hint = "is the database server running? the URL comes from " + firstNonEmpty(urlSource, "--url")
+	case errors.As(err, &lockWait) && errors.Is(err, context.DeadlineExceeded):
 		hint = "another migrate run holds the migration lock: let it finish, or allow a longer --timeout"
 	case errors.Is(err, fs.ErrNotExist) && strings.Contains(msg, "sqlite"):
 		hint = "the folder of a SQLite database file must exist; check the URL or create the folder"
@@ -46,14 +51,17 @@ func (a *app) withHintFrom(err error, source string) string {
 		if !strings.Contains(msg, "migrate merge") {
 			hint = `or merge them first: migrate merge heads -m "merge heads"`
 		}
-	case errors.Is(err, engine.ErrInterrupted):
-		if !strings.Contains(msg, "--resume") {
-			hint = "rerun with --resume to continue the section, or fix the database by hand and run migrate stamp"
-		}
+	case errors.As(err, &interrupted):
+		hint = fmt.Sprintf("rerun with --resume to continue from statement %d, or fix the database by hand and mark it with `migrate stamp`",
+			interrupted.Done+1)
 	case errors.Is(err, engine.ErrDrift):
-		if !strings.Contains(msg, "--allow-drift") {
-			hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
-		}
+		hint = "restore the applied scripts, or rerun upgrade with --allow-drift"
+	case sqlState(err) == "55P04":
+		// unsafe use of new value … of enum type: ALTER TYPE … ADD VALUE
+		// has not committed yet.
+		hint = "an enum value added in this transaction cannot be used before it commits: put the ALTER TYPE … ADD VALUE in an earlier revision and run with --tx-mode revision, or mark its section transaction=false"
+	case errors.Is(err, engine.ErrNoRevisions):
+		hint = "the script directory is " + a.set.Dir + " (--dir, script_location): check the path, or add a revision with migrate revision -m"
 	case errors.Is(err, engine.ErrNotAtHead):
 		hint = "run migrate upgrade to apply them"
 	case errors.Is(err, revgraph.ErrAmbiguous):
@@ -69,26 +77,20 @@ func (a *app) withHintFrom(err error, source string) string {
 	return msg + "; " + hint
 }
 
+// sqlState returns the SQLSTATE code a database error in err's chain
+// carries (PostgreSQL's errors have one), or "".
+func sqlState(err error) string {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState()
+	}
+	return ""
+}
+
 // redactURL replaces the password of rawURL, wherever it appears in msg,
 // with "xxxxx". Each fleet target has its own URL, and so its own secret.
 func redactURL(msg, rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return msg
-	}
-	var secrets []string
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			secrets = append(secrets, pw)
-		}
-	}
-	if pw := u.Query().Get("password"); pw != "" {
-		secrets = append(secrets, pw)
-	}
-	for _, pw := range secrets {
-		if len(pw) < 3 {
-			continue
-		}
+	for _, pw := range dsn.Secrets(rawURL) {
 		msg = strings.ReplaceAll(msg, pw, "xxxxx")
 		msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
 		msg = strings.ReplaceAll(msg, url.PathEscape(pw), "xxxxx")

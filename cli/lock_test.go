@@ -1,10 +1,17 @@
 package cli_test
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/postgres"
+	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/cli"
 	"github.com/retort-sql/retort/internal/pgtest"
 )
@@ -76,5 +83,59 @@ func TestLockUsageErrors(t *testing.T) {
 				t.Errorf("exit %d (want %d): %s (want %q)", r.code, tc.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestLockTimeoutHint: a run that times out waiting for the migration lock
+// says so from the typed error, not from the error's wording.
+func TestLockTimeoutHint(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	path := filepath.Join(t.TempDir(), "app.db")
+	p, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := p.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	unlock, err := p.Dialect().Lock(t.Context(), c, adapter.Ident{Name: "migrate_version"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock(t.Context())
+	r := run(t, nil, "--url", "sqlite:"+path, "--timeout", "300ms", "upgrade")
+	if r.code == 0 || !strings.Contains(r.stderr, "another migrate run holds the migration lock") {
+		t.Errorf("upgrade while the lock is held: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// A run that waits for the migration lock says so at the default log
+// level, naming the holder and since when, and a run that gives up names
+// the wait.
+func TestLockWaitReportedAtDefaultLevel(t *testing.T) {
+	inTemp(t)
+	quickstart(t)
+	url := pgtest.URL(t)
+	ctx := t.Context()
+	holder, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(context.WithoutCancel(ctx))
+	key := postgres.LockKey(adapter.Ident{Schema: "public", Name: "migrate_version"})
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "--url", url, "--log-format", "json", "--timeout", "6500ms", "upgrade")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 after the timeout: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, `"level":"warn"`) || !strings.Contains(r.stderr, "waiting for the migration lock") ||
+		!strings.Contains(r.stderr, `"holder":"pid `) || !strings.Contains(r.stderr, `"since":"`) {
+		t.Fatalf("no lock-wait warning with holder and since at the default level:\n%s", r.stderr)
 	}
 }

@@ -100,13 +100,17 @@ func Main(ctx context.Context, args []string, opts Options) int {
 		fmt.Fprintf(opts.Stderr, "migrate: %s (see 'migrate --help')\n", msg)
 		return ExitUsage
 	}
-	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
+	code := ExitFailure
 	if ctx.Err() != nil {
-		if code := signalExitCode(context.Cause(ctx)); code != 0 {
-			return code
+		if c := signalExitCode(context.Cause(ctx)); c != 0 {
+			// Say which signal ended the run, not just "context canceled".
+			code = c
+			msg = "interrupted by " + signalName(c-128) + ": " +
+				strings.TrimSuffix(strings.TrimSuffix(msg, ": "+context.Canceled.Error()), ": "+context.Canceled.Error())
 		}
 	}
-	return ExitFailure
+	fmt.Fprintf(opts.Stderr, "migrate: %s\n", msg)
+	return code
 }
 
 // oneLine joins the lines of a multi-line error (errors.Join, driver
@@ -185,17 +189,33 @@ func signalExitCode(cause error) int {
 	return 0
 }
 
+// signalName is the conventional name of the signals signalExitCode knows.
+func signalName(n int) string {
+	switch syscall.Signal(n) {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGQUIT:
+		return "SIGQUIT"
+	}
+	return syscall.Signal(n).String()
+}
+
 // redact removes the password of the configured URL, and of any URL in
 // msg, from msg. It is the last line of defence: errors are expected to
 // carry dsn.Redact'ed URLs already.
 func (a *app) redact(msg string) string {
-	if a.set.URL != "" {
-		if u, err := url.Parse(a.set.URL); err == nil && u.User != nil {
-			if pw, ok := u.User.Password(); ok && len(pw) >= 3 {
-				msg = strings.ReplaceAll(msg, a.set.URL, dsn.Redact(a.set.URL))
-				msg = strings.ReplaceAll(msg, pw, "xxxxx")
-				msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
-			}
+	if a.set.URL == "" {
+		return msg
+	}
+	if secrets := dsn.Secrets(a.set.URL); len(secrets) > 0 {
+		msg = strings.ReplaceAll(msg, a.set.URL, dsn.Redact(a.set.URL))
+		for _, pw := range secrets {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+			msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
 		}
 	}
 	return msg

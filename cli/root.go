@@ -28,11 +28,13 @@ type globalFlags struct {
 	dir          string
 	url          string
 	versionTable string
+	historyTable string
 	txMode       string
 	logFormat    string
 	logLevel     string
 	timeout      time.Duration
 	lock         string
+	lockLease    time.Duration
 	noColor      bool
 }
 
@@ -80,12 +82,14 @@ the url key of the config file, else ` + DefaultURL + `.`,
 	pf.StringVar(&a.flags.dir, "dir", "", "script directory (default: config script_location, else "+DefaultDir+")")
 	pf.StringVar(&a.flags.url, "url", "", "database URL (default: MIGRATE_URL, DATABASE_URL, config url, else "+DefaultURL+")")
 	pf.StringVar(&a.flags.versionTable, "version-table", "", "version table name, schema.table allowed (default: config version_table, else migrate_version)")
+	pf.StringVar(&a.flags.historyTable, "history-table", "", "history table name, schema.table allowed (default: config history_table, else the version table's own: its _version suffix replaced by _history, in its schema)")
 	pf.StringVar(&a.flags.txMode, "tx-mode", "", "transaction mode: run (one for the whole run) or revision (one per revision) (default: config transaction_mode, else run)")
 	pf.StringVar(&a.flags.logFormat, "log-format", "auto", "log format on stderr: auto (console on a terminal, else json), console or json")
 	pf.StringVar(&a.flags.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error or disabled")
 	pf.DurationVar(&a.flags.timeout, "timeout", 0, "bound the whole command by a deadline, e.g. 5m (default: none)")
 	pf.BoolVar(&a.flags.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and never when NO_COLOR is set)")
 	pf.StringVar(&a.flags.lock, "lock", "", "migration lock: advisory (the dialect's own) or lease (a lease table, for PgBouncer transaction pooling) (default: config lock, else advisory)")
+	pf.DurationVar(&a.flags.lockLease, "lock-lease", 0, "with --lock lease: how long a lease lasts without a heartbeat; a stalled holder loses the lock after it (default: config lock_lease, else 30s)")
 
 	root.AddCommand(
 		a.initCmd(), a.revisionCmd(), a.mergeCmd(),
@@ -94,6 +98,7 @@ the url key of the config file, else ` + DefaultURL + `.`,
 		a.upgradeCmd(), a.downgradeCmd(), a.stampCmd(),
 		a.graphCmd(), a.completionCmd(), a.versionCmd(),
 	)
+	root.AddCommand(a.arrivalCmds()...)
 	a.addCompletions(root)
 	return root
 }
@@ -112,6 +117,7 @@ func (a *app) run(needSettings bool, body func(ctx context.Context, cmd *cobra.C
 			if a.set, err = a.flags.resolve(a.opts.Getenv); err != nil {
 				return mark(err)
 			}
+			a.logConfigNotes()
 		}
 		defer func() {
 			for i := len(a.cleanup) - 1; i >= 0; i-- {
@@ -195,6 +201,7 @@ func (a *app) engineConfig() (engine.Config, error) {
 		ScriptDir:    ".",
 		GoRevisions:  a.opts.GoRevisions,
 		VersionTable: a.set.VersionTable,
+		HistoryTable: a.set.HistoryTable,
 		TxMode:       a.set.TxMode,
 		Logger:       a.log,
 	}, nil
@@ -242,13 +249,13 @@ func (a *app) openEngineWith(ctx context.Context, edit func(*engine.Config)) (*e
 		if d.Kind != dsn.Postgres {
 			return nil, usageErrorf("--lock lease needs a PostgreSQL URL, not %s", d.Redacted())
 		}
-		pool, err := postgres.Open(ctx, d.URL)
+		pool, err := postgres.Open(ctx, d.URL, postgres.ForTransactionPooling())
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", d.Redacted(), err)
 		}
 		a.cleanup = append(a.cleanup, func() { _ = pool.Close() })
 		cfg.Pool = pool
-		cfg.Locker = postgres.NewLeaseLocker(pool, postgres.LeaseOptions{})
+		cfg.Locker = postgres.NewLeaseLocker(pool, postgres.LeaseOptions{Lease: a.set.LockLease})
 	}
 	a.logURL(d)
 	// engine.Open names the (redacted) URL in connection errors itself;

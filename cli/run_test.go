@@ -124,6 +124,9 @@ func TestOfflineSQLForms(t *testing.T) {
 		{"resume with --sql", []string{"upgrade", "--sql", "--resume"}, cli.ExitUsage, []string{"do not apply with --sql"}, nil},
 		{"unknown scheme", []string{"--url", "oracle://x/y", "upgrade", "--sql"}, cli.ExitFailure,
 			[]string{"--dialect postgres|sqlite"}, nil},
+		{"bad range start", []string{"upgrade", "--sql", "53ae:head"}, cli.ExitFailure, []string{"53ae"}, nil},
+		{"stamp several", []string{"stamp", "--sql", "1a2b3c4d5e6f", "3c4d5e6f7a8b"}, 0,
+			[]string{"VALUES ('1a2b3c4d5e6f')", "VALUES ('3c4d5e6f7a8b')"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, nil, append(quiet, tc.args...)...)
@@ -133,6 +136,9 @@ func TestOfflineSQLForms(t *testing.T) {
 			text := r.stdout
 			if tc.code != 0 {
 				text = r.stderr
+				if r.stdout != "" {
+					t.Errorf("a failed run wrote to stdout:\n%s", r.stdout)
+				}
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(text, w) {

@@ -1,16 +1,14 @@
 package cli
 
-import "github.com/retort-sql/retort/internal/dsn"
+import (
+	"github.com/retort-sql/retort/internal/dsn"
+	"github.com/retort-sql/retort/open"
+)
 
-// displayURL is the database as the user is shown it: redacted, and for
-// SQLite the absolute path of the file.
-func displayURL(raw string) string {
-	d, err := dsn.Parse(raw)
-	if err != nil {
-		return dsn.Redact(raw)
-	}
-	return d.Display()
-}
+// displayURL is the database as the user is shown it: for PostgreSQL the
+// server, database and role it resolves to (PG* variables applied), for
+// SQLite the absolute path of the file; never a password.
+func displayURL(raw string) string { return open.Describe(raw) }
 
 // logURL writes the debug line that opens every database run: the
 // database as displayURL shows it, where the URL came from, and the query

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -250,6 +251,59 @@ func benchFloor(b *testing.B, tg benchTarget, setup, stmts []string) {
 				}
 				done()
 				b.StartTimer()
+			}
+		})
+	}
+}
+
+// wideMergeScripts is a base, n heads on it and one revision merging them.
+func wideMergeScripts(n int) fstest.MapFS {
+	fsys := fstest.MapFS{"base.sql": sqlFile("wbase", "", "SELECT 0;", "SELECT 0;")}
+	down := make([]string, n)
+	for i := range n {
+		down[i] = fmt.Sprintf("wh%05d", i)
+		fsys[down[i]+".sql"] = sqlFile(down[i], "wbase", fmt.Sprintf("SELECT %d;", i), fmt.Sprintf("SELECT %d;", i))
+	}
+	fsys["merge.sql"] = sqlFile("wmerge", strings.Join(down, ", "), "SELECT 1;", "SELECT 1;")
+	return fsys
+}
+
+// BenchmarkWideMerge upgrades an empty SQLite database to the merge of n
+// heads, in both transaction modes and offline (--sql); the time per
+// doubling of n shows whether some step is worse than linear.
+func BenchmarkWideMerge(b *testing.B) {
+	for _, n := range []int{1000, 2000, 4000} {
+		fsys := wideMergeScripts(n)
+		for _, m := range benchModes {
+			b.Run(fmt.Sprintf("%s/%d", m.name, n), func(b *testing.B) {
+				for range b.N {
+					b.StopTimer()
+					e := openBench(b, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), fsys, m.tx)
+					b.StartTimer()
+					res, err := e.Upgrade(context.Background(), "heads")
+					b.StopTimer()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(res.Applied) != n+2 {
+						b.Fatalf("applied %d revisions, want %d", len(res.Applied), n+2)
+					}
+					_ = e.Close()
+					b.StartTimer()
+				}
+			})
+		}
+		b.Run(fmt.Sprintf("offline/%d", n), func(b *testing.B) {
+			for range b.N {
+				var out strings.Builder
+				e, err := engine.Open(context.Background(), engine.Config{URL: "sqlite:x.db", Scripts: fsys, Offline: &out})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := e.Upgrade(context.Background(), "heads"); err != nil {
+					b.Fatal(err)
+				}
+				_ = e.Close()
 			}
 		})
 	}

@@ -30,7 +30,7 @@ func TestCancelInterruptsRunningRevision(t *testing.T) {
 	// Registered first, so it runs after every pool of the test is closed.
 	before := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, before) })
-	eachDB(t, func(t *testing.T, db *testDB) {
+	eachTransactionalDB(t, func(t *testing.T, db *testDB) {
 		for _, tc := range []struct {
 			name string
 			mode engine.TxMode

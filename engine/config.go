@@ -38,8 +38,10 @@ type GoRevision struct {
 // (open.Engine sets one): it opens sqlite:migrate.db and reads scripts from
 // ./migrations.
 type Config struct {
-	// URL selects the database: postgres://…, postgresql://…, sqlite:PATH or
-	// sqlite::memory:, turned into a pool by Opener. Empty means
+	// URL selects the database: postgres://…, postgresql://…, libpq
+	// key=value settings, sqlite:PATH, sqlite::memory:, mysql://…, or
+	// SQLAlchemy's forms (postgresql+asyncpg://…, sqlite:///rel.db; see
+	// docs/config.md), turned into a pool by Opener. Empty means
 	// sqlite:migrate.db. Ignored when Pool or Conn is set.
 	URL string
 	// Opener turns URL into a pool (and, offline, URL or Dialect into a
@@ -70,7 +72,10 @@ type Config struct {
 	// Empty means "migrate_version".
 	VersionTable string
 	// HistoryTable is the history table's name ("schema.table" allowed).
-	// Empty means "migrate_history" in the version table's schema.
+	// Empty means the version table's own history table, named by
+	// [HistoryTableFor] (migrate_version: migrate_history; app_version:
+	// app_history), in the version table's schema, so that script sets with
+	// different version tables never share a history.
 	HistoryTable string
 	// Schema, when set, runs the engine in this schema of the database
 	// (PostgreSQL): each connection the engine takes gets search_path set

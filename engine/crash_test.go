@@ -20,6 +20,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
 	dbopen "github.com/retort-sql/retort/open"
@@ -82,6 +83,10 @@ func suiteSeed(t *testing.T) uint64 {
 type relGraph struct {
 	n    int
 	noTx map[int]bool
+	// implicit leaves the transaction=false directive out of the noTx
+	// revisions: on MySQL their DDL alone makes the engine run them
+	// statement by statement.
+	implicit bool
 }
 
 // noTxTotal is the statement count of a transaction=false revision:
@@ -102,7 +107,11 @@ func (g relGraph) files(slow string) fstest.MapFS {
 		fmt.Fprintf(&b, "-- migrate:message step %d\n\n", i)
 		tbl := relTable(i)
 		if g.noTx[i] {
-			b.WriteString("-- migrate:upgrade transaction=false\n")
+			if g.implicit {
+				b.WriteString("-- migrate:upgrade\n")
+			} else {
+				b.WriteString("-- migrate:upgrade transaction=false\n")
+			}
 			fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (id int);\n%s;\n", tbl, slow)
 			fmt.Fprintf(&b, "INSERT INTO %s SELECT %d WHERE NOT EXISTS (SELECT 1 FROM %s);\n%s;\n", tbl, i, tbl, slow)
 		} else {
@@ -120,8 +129,11 @@ func (g relGraph) files(slow string) fstest.MapFS {
 
 // relSlow is a statement of a few milliseconds.
 func relSlow(dialect string) string {
-	if dialect == "postgres" {
+	switch dialect {
+	case "postgres":
 		return "SELECT pg_sleep(0.004)"
+	case "mysql":
+		return "DO SLEEP(0.004)"
 	}
 	return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 4000) SELECT count(*) FROM c"
 }
@@ -273,6 +285,9 @@ type relDB struct {
 
 func newRelDB(t *testing.T, name, app string) *relDB {
 	r := &relDB{name: name, app: app}
+	if name == "mysql" {
+		return r
+	}
 	if name == "postgres" {
 		r.pg = postgresDB(t)
 		r.pg.url += "&application_name=" + app
@@ -292,6 +307,13 @@ func newRelDB(t *testing.T, name, app string) *relDB {
 func (r *relDB) fresh(t *testing.T) *testDB {
 	t.Helper()
 	r.seq++
+	if r.name == "mysql" {
+		// A database per iteration; the inspecting pool keeps one
+		// session, so that the engine's can be counted apart from it.
+		r.current = mysqlDB(t)
+		r.current.inspect.(*mysql.Pool).DB().SetMaxOpenConns(1)
+		return r.current
+	}
 	if r.name == "postgres" {
 		ctx := context.WithoutCancel(t.Context())
 		c, err := r.pg.inspect.Acquire(ctx)
@@ -335,12 +357,21 @@ func (r *relDB) engineBackends(t *testing.T) int {
 // is left, and fails after limit.
 func (r *relDB) waitBackendsGone(t *testing.T, limit time.Duration) {
 	t.Helper()
-	if r.name != "postgres" {
+	count := r.engineBackends
+	switch r.name {
+	case "postgres":
+	case "mysql":
+		// Every other session on the iteration's database is the engine's.
+		count = func(t *testing.T) int {
+			rows := r.current.query(t, 1, "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()")
+			return int(asInt(rows[0][0]))
+		}
+	default:
 		return
 	}
 	deadline := time.Now().Add(limit)
 	for {
-		n := r.engineBackends(t)
+		n := count(t)
 		if n == 0 {
 			return
 		}
@@ -481,10 +512,19 @@ func TestCrash(t *testing.T) {
 		perMode = 100
 	}
 	seed := suiteSeed(t)
-	g := relGraph{n: 50, noTx: map[int]bool{13: true, 29: true, 41: true}}
-	left := 4 // databases × transaction modes
-	for _, name := range []string{"sqlite", "postgres"} {
+	left := 6 // databases × transaction modes
+	for _, name := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(name, func(t *testing.T) {
+			g := relGraph{n: 50, noTx: map[int]bool{13: true, 29: true, 41: true}}
+			if name == "mysql" {
+				// Every revision holds DDL, which MySQL commits at once:
+				// each runs statement by statement, and a kill in any of
+				// them must leave an exact, resumable record.
+				g.implicit = true
+				for i := 1; i <= g.n; i++ {
+					g.noTx[i] = true
+				}
+			}
 			rdb := newRelDB(t, name, "retort_crash")
 			dir := t.TempDir()
 			for f, data := range g.files(relSlow(name)) {

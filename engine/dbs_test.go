@@ -7,14 +7,16 @@ import (
 	"testing/fstest"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/mysqltest"
 	"github.com/retort-sql/retort/internal/pgtest"
 	dbopen "github.com/retort-sql/retort/open"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, mysqltest.Stop) }
 
 // testDB is one real database a test runs against.
 type testDB struct {
@@ -51,6 +53,16 @@ func postgresDB(t *testing.T) *testDB {
 	return &testDB{name: "postgres", url: url, slow: "SELECT pg_sleep(30) AS " + pgSlowMarker, inspect: p}
 }
 
+func mysqlDB(t *testing.T) *testDB {
+	url := mysqltest.URL(t)
+	p, err := mysql.Open(t.Context(), mysqltest.DriverDSN(t, url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return &testDB{name: "mysql", url: url, slow: "SELECT SLEEP(30) AS " + pgSlowMarker, inspect: p}
+}
+
 // pgSlowMarker tags the PostgreSQL slow statement, so that a test counting
 // the backends that run it sees only its own, never the same pg_sleep of a
 // test in another package running at the same time.
@@ -59,7 +71,20 @@ const pgSlowMarker = "retort_engine_slow_probe"
 // eachDB runs fn as a subtest against a fresh database of every dialect.
 func eachDB(t *testing.T, fn func(t *testing.T, db *testDB)) {
 	t.Helper()
-	for _, mk := range []func(*testing.T) *testDB{sqliteDB, postgresDB} {
+	eachOf(t, fn, sqliteDB, postgresDB, mysqlDB)
+}
+
+// eachTransactionalDB runs fn against the databases whose transactions
+// roll DDL back (SQLite and PostgreSQL); mysql_test.go checks what MySQL
+// does instead.
+func eachTransactionalDB(t *testing.T, fn func(t *testing.T, db *testDB)) {
+	t.Helper()
+	eachOf(t, fn, sqliteDB, postgresDB)
+}
+
+func eachOf(t *testing.T, fn func(t *testing.T, db *testDB), dbs ...func(*testing.T) *testDB) {
+	t.Helper()
+	for _, mk := range dbs {
 		db := mk(t)
 		t.Run(db.name, func(t *testing.T) { fn(t, db) })
 	}
@@ -101,8 +126,11 @@ func (db *testDB) query(t *testing.T, ncols int, sql string, args ...any) [][]an
 func (db *testDB) tables(t *testing.T) []string {
 	t.Helper()
 	q := "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-	if db.name == "postgres" {
+	switch db.name {
+	case "postgres":
 		q = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
+	case "mysql":
+		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1"
 	}
 	var names []string
 	for _, r := range db.query(t, 1, q) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,11 +31,14 @@ type Engine struct {
 	cat          *catalog
 	table        adapter.Ident
 	historyTable adapter.Ident
-	dialect      adapter.Dialect
-	pool         adapter.Pool // nil when running on cfg.Conn or offline
-	ownPool      bool
-	scope        adapter.SchemaScoper // non-nil when cfg.Schema is set
-	closed       atomic.Bool
+	// legacyHistory, when set, is the shared history table that runs before
+	// history belonged to its version table wrote to; see historyOn.
+	legacyHistory *adapter.Ident
+	dialect       adapter.Dialect
+	pool          adapter.Pool // nil when running on cfg.Conn or offline
+	ownPool       bool
+	scope         adapter.SchemaScoper // non-nil when cfg.Schema is set
+	closed        atomic.Bool
 }
 
 // Applied is one revision that a run applied or reverted.
@@ -59,7 +63,7 @@ type Result struct {
 // opens the database pool. Nothing is written to the database, and every
 // script and graph problem is reported before any connection is made.
 func Open(ctx context.Context, cfg Config) (*Engine, error) {
-	cat, err := loadCatalog(&cfg)
+	cat, err := loadCatalog(&cfg, false)
 	if err != nil {
 		return nil, err
 	}
@@ -75,17 +79,17 @@ func openWith(ctx context.Context, cfg Config, cat *catalog) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	hist, err := ParseTableName(cfg.HistoryTable, DefaultHistoryTable)
-	if err != nil {
-		return nil, err
-	}
 	if cfg.Schema != "" && table.Schema == "" {
 		table.Schema = cfg.Schema
 	}
-	if cfg.HistoryTable == "" || (cfg.Schema != "" && hist.Schema == "") {
+	hist, legacy, err := historyTableOf(cfg.HistoryTable, table)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Schema != "" && hist.Schema == "" {
 		hist.Schema = table.Schema
 	}
-	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist}
+	e := &Engine{cfg: cfg, cat: cat, table: table, historyTable: hist, legacyHistory: legacy}
 	switch {
 	case cfg.Offline != nil:
 		if e.dialect, err = offlineDialect(&cfg); err != nil {
@@ -110,9 +114,15 @@ func openWith(ctx context.Context, cfg Config, cat *catalog) (*Engine, error) {
 		}
 		e.pool, e.ownPool, e.dialect = p, true, p.Dialect()
 	}
+	for _, t := range []adapter.Ident{table, hist} {
+		if err := e.dialect.ValidateIdent(t); err != nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("invalid table name %q: %w", t, err)
+		}
+	}
 	if cfg.Schema != "" {
 		if e.scope, _ = e.dialect.(adapter.SchemaScoper); e.scope == nil {
-			e.Close()
+			_ = e.Close()
 			return nil, fmt.Errorf("schema %s: %s has no schemas to scope a connection to", cfg.Schema, e.dialect.Name())
 		}
 	}
@@ -121,9 +131,11 @@ func openWith(ctx context.Context, cfg Config, cat *catalog) (*Engine, error) {
 
 // LoadGraph loads the scripts and Go revisions named by cfg and builds the
 // revision graph, without opening any database. Commands that only read the
-// graph (heads, branches, history, show) use it.
+// graph (heads, branches, history, show) use it. It reads each script only
+// up to its first section (script.LoadHeaders): a problem inside a section
+// is reported by Open, not here.
 func LoadGraph(cfg Config) (*revgraph.Graph, error) {
-	cat, err := loadCatalog(&cfg)
+	cat, err := loadCatalog(&cfg, true)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +156,14 @@ func (e *Engine) Close() error {
 
 // Graph returns the revision graph. It is immutable and may be shared.
 func (e *Engine) Graph() *revgraph.Graph { return e.cat.graph }
+
+// Dialect returns the dialect of the engine's database.
+func (e *Engine) Dialect() adapter.Dialect { return e.dialect }
+
+// TransactionalDDL reports whether the database rolls DDL back with its
+// transaction. When it does not (MySQL, MariaDB), a failed run leaves the
+// DDL statements before the failure applied whatever the transaction mode.
+func (e *Engine) TransactionalDDL() bool { return e.dialect.TransactionalDDL() }
 
 // VersionTable returns the version table's name.
 func (e *Engine) VersionTable() adapter.Ident { return e.table }
@@ -272,9 +292,12 @@ func (e *Engine) versionRows(ctx context.Context) ([]string, error) {
 // History returns the revisions of rangeSpec (a:b, :b, a:, or "" for all),
 // newest first. Only a range that mentions "current" reads the database.
 func (e *Engine) History(ctx context.Context, rangeSpec string) ([]*revgraph.Revision, error) {
+	t, err := revgraph.ParseTarget(rangeSpec)
+	if err != nil {
+		return nil, err
+	}
 	var rows []string
-	if strings.Contains(rangeSpec, "current") {
-		var err error
+	if t.NamesCurrent() {
 		if rows, err = e.versionRows(ctx); err != nil {
 			return nil, err
 		}
@@ -297,7 +320,11 @@ func (e *Engine) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hist, err := readHistory(ctx, conn, e.history(), true)
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return err
+	}
+	hist, err := readHistory(ctx, conn, hs, true)
 	if err != nil {
 		return err
 	}
@@ -325,12 +352,13 @@ func (e *Engine) Check(ctx context.Context) error {
 	return &NotAtHeadError{Current: cur, Pending: pending}
 }
 
-var identPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+var identPart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // ParseTableName parses a table name, "name" or "schema.name", falling back
 // to def when name is empty. Each part must be a plain identifier (letters,
-// digits and '_', not starting with a digit, at most 63 bytes) so that no
-// configured name can inject SQL.
+// digits and '_', not starting with a digit) so that no configured name can
+// inject SQL. The database's own rules (PostgreSQL's 63-byte limit) are the
+// dialect's: [Open] checks both tables with [adapter.Dialect.ValidateIdent].
 func ParseTableName(name, def string) (adapter.Ident, error) {
 	if name == "" {
 		name = def
@@ -340,7 +368,7 @@ func ParseTableName(name, def string) (adapter.Ident, error) {
 		schema, table = "", name
 	}
 	for _, p := range []string{schema, table} {
-		if (p != "" || p == table) && !identPart.MatchString(p) {
+		if (p != "" || p == table) && !identPart().MatchString(p) {
 			return adapter.Ident{}, fmt.Errorf("invalid table name %q: use letters, digits and _ (optionally schema.table)", name)
 		}
 	}

@@ -96,7 +96,7 @@ func TestUpgradeAlreadyAtHeadIsNoop(t *testing.T) {
 func TestFailedStatementRollsBack(t *testing.T) {
 	fs := linear()
 	fs["0003_c.sql"] = sqlFile("c3", "b2", "CREATE TABLE t_c (id int PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);", "DROP TABLE t_c;")
-	eachDB(t, func(t *testing.T, db *testDB) {
+	eachTransactionalDB(t, func(t *testing.T, db *testDB) {
 		t.Run("per-run", func(t *testing.T) {
 			e := open(t, db, fs)
 			res, err := e.Upgrade(t.Context(), "head")
@@ -281,4 +281,39 @@ func TestVersionTableName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTableNameLimitsComeFromTheDialect: the engine checks that a table
+// name is a plain identifier; how long it may be is the database's rule.
+func TestTableNameLimitsComeFromTheDialect(t *testing.T) {
+	long := strings.Repeat("v", 70)
+	eachDB(t, func(t *testing.T, db *testDB) {
+		e, err := dbopen.Engine(t.Context(), engine.Config{URL: db.url, Scripts: linear(), VersionTable: long})
+		if db.name == "postgres" {
+			if err == nil || !strings.Contains(err.Error(), "longer than 63 bytes") {
+				t.Fatalf("a 70-byte name on PostgreSQL: got %v, want the dialect's length error", err)
+			}
+			return
+		}
+		if db.name == "mysql" {
+			if err == nil || !strings.Contains(err.Error(), "longer than 64 characters") {
+				t.Fatalf("a 70-character name on MySQL: got %v, want the dialect's length error", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		if _, err := e.Upgrade(t.Context(), "head"); err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		for _, r := range db.query(t, 1, "SELECT version_num FROM "+long) {
+			rows = append(rows, asString(r[0]))
+		}
+		if !slices.Equal(rows, []string{"c3"}) {
+			t.Errorf("version rows %v, want [c3]", rows)
+		}
+	})
 }

@@ -18,6 +18,11 @@ var (
 	ErrNotAtHead = errors.New("database is not at head")
 	// ErrClosed is returned by an Engine method called after Close.
 	ErrClosed = errors.New("engine closed")
+	// ErrNoRevisions is returned by Upgrade when the scripts and Go
+	// revisions hold no revision at all (an empty or mistyped script
+	// directory, an embed.FS that embedded nothing): there is nothing to
+	// upgrade to, which is never the same as being at head.
+	ErrNoRevisions = errors.New("the scripts hold no revision: no *.sql file in the script directory and no Go revision")
 	// ErrNoTxInSharedTx is wrapped when a revision's section needs to run
 	// outside a transaction but the engine runs inside a caller's
 	// transaction.
@@ -89,9 +94,42 @@ type NotAtHeadError struct {
 func (e *NotAtHeadError) Error() string {
 	cur := strings.Join(e.Current, ", ")
 	if cur == "" {
-		cur = "base"
+		cur = "<base>"
 	}
 	return fmt.Sprintf("database is not at head: current %s, %d pending (%s)", cur, len(e.Pending), strings.Join(e.Pending, ", "))
 }
 
 func (e *NotAtHeadError) Is(target error) bool { return target == ErrNotAtHead }
+
+// CommitError reports a transaction of the runner that did not commit: its
+// COMMIT failed, or the migration lock was found lost just before it. The
+// transaction was rolled back, so none of Revisions was applied; revisions
+// committed earlier in the run (per-revision mode) stay applied and are in
+// the run's Result.
+type CommitError struct {
+	// Revisions are the steps of the transaction, in order; empty when it
+	// held bookkeeping only.
+	Revisions []Applied
+	Err       error
+}
+
+func (e *CommitError) Error() string {
+	var b strings.Builder
+	b.WriteString("commit")
+	for i, a := range e.Revisions {
+		if i == 0 {
+			b.WriteByte(' ')
+			b.WriteString(a.Direction.String())
+			b.WriteByte(' ')
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(a.Revision)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	b.WriteString(" (rolled back: nothing of this transaction was applied)")
+	return b.String()
+}
+
+func (e *CommitError) Unwrap() error { return e.Err }

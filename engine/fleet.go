@@ -20,7 +20,7 @@ type Fleet struct {
 // ScriptDir, GoRevisions) and builds the revision graph. Every problem is
 // reported here, before any target is opened; no database is touched.
 func NewFleet(cfg Config) (*Fleet, error) {
-	cat, err := loadCatalog(&cfg)
+	cat, err := loadCatalog(&cfg, false)
 	if err != nil {
 		return nil, err
 	}

@@ -6,16 +6,85 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
 )
 
-// DefaultHistoryTable is the history table's name when
-// Config.HistoryTable is empty; it lives in the version table's schema.
+// DefaultHistoryTable is the history table of the default version table,
+// migrate_version. Each version table has a history table of its own (see
+// [HistoryTableFor]), in the version table's schema.
 const DefaultHistoryTable = "migrate_history"
+
+// HistoryTableFor returns the history table that belongs to a version table
+// when Config.HistoryTable is empty: the name with its "_version" suffix
+// replaced by "_history" (migrate_version → migrate_history, app_version →
+// app_history), else with "_history" appended (versions →
+// versions_history), in the version table's schema. Two script sets with
+// different version tables thus never share a history.
+func HistoryTableFor(versionTable adapter.Ident) adapter.Ident {
+	name := versionTable.Name
+	if base, ok := strings.CutSuffix(name, "_version"); ok && base != "" {
+		name = base + "_history"
+	} else {
+		name += "_history"
+	}
+	return adapter.Ident{Schema: versionTable.Schema, Name: name}
+}
+
+// historyTableOf resolves Config.HistoryTable for the version table t. With
+// no explicit name it returns the derived one and, when that differs from
+// the shared migrate_history that earlier releases used for every version
+// table, that legacy table as well.
+func historyTableOf(explicit string, t adapter.Ident) (adapter.Ident, *adapter.Ident, error) {
+	if explicit != "" {
+		h, err := ParseTableName(explicit, DefaultHistoryTable)
+		return h, nil, err
+	}
+	h := HistoryTableFor(t)
+	legacy := adapter.Ident{Schema: t.Schema, Name: DefaultHistoryTable}
+	if h == legacy {
+		return h, nil, nil
+	}
+	return h, &legacy, nil
+}
+
+// historyOn returns the history table of this engine's version table on the
+// database behind q. It is the derived table (HistoryTableFor), except for a
+// database migrated before history belonged to its version table: when the
+// derived table does not exist, the version table holds rows, and the
+// shared migrate_history exists, that shared table keeps serving this
+// version table, so that its drift and interruption checks still see what
+// ran. A set that starts afresh gets its own table.
+func (e *Engine) historyOn(ctx context.Context, q adapter.Querier) (historySQL, error) {
+	hs := e.history()
+	if e.legacyHistory == nil {
+		return hs, nil
+	}
+	exists, err := queryBool(ctx, q, hs.exists())
+	if err != nil || exists {
+		if err != nil {
+			err = fmt.Errorf("read history table %s: %w", hs.t, err)
+		}
+		return hs, err
+	}
+	legacy := historySQL{d: e.dialect, t: *e.legacyHistory}
+	if ok, err := queryBool(ctx, q, legacy.exists()); err != nil || !ok {
+		if err != nil {
+			err = fmt.Errorf("read history table %s: %w", legacy.t, err)
+		}
+		return hs, err
+	}
+	heads, _, err := readHeads(ctx, q, e.dialect, e.table)
+	if err != nil {
+		return hs, err
+	}
+	if len(heads) > 0 {
+		return legacy, nil
+	}
+	return hs, nil
+}
 
 // History statuses.
 const (
@@ -52,8 +121,7 @@ func (e *DriftError) Error() string {
 		}
 		parts[i] += " " + d.Reason
 	}
-	return "applied revisions differ from the scripts: " + strings.Join(parts, "; ") +
-		" (restore the applied script, or rerun with --allow-drift)"
+	return "applied revisions differ from the scripts: " + strings.Join(parts, "; ")
 }
 
 func (e *DriftError) Is(target error) bool { return target == ErrDrift }
@@ -61,7 +129,7 @@ func (e *DriftError) Is(target error) bool { return target == ErrDrift }
 // InterruptedError reports a transaction=false section that started and did
 // not finish (the process was killed, or the run cancelled, in its middle).
 // The next run refuses to continue until the user resumes it
-// (Config.Resume, --resume) or marks it done with stamp.
+// (Config.Resume: from statement Done+1) or marks it done with Stamp.
 type InterruptedError struct {
 	Revision  string
 	Direction string
@@ -75,9 +143,8 @@ func (e *InterruptedError) Error() string {
 	if e.Path != "" {
 		where = " (" + e.Path + ")"
 	}
-	return fmt.Sprintf("%s of %s%s was interrupted after %d of %d statements outside a transaction: "+
-		"rerun with --resume to continue from statement %d, or fix the database by hand and mark it with `migrate stamp`",
-		e.Direction, e.Revision, where, e.Done, e.Total, e.Done+1)
+	return fmt.Sprintf("%s of %s%s was interrupted after %d of %d statements outside a transaction",
+		e.Direction, e.Revision, where, e.Done, e.Total)
 }
 
 func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }
@@ -97,43 +164,17 @@ type HistoryEntry struct {
 	Tool        string
 }
 
-// historySQL builds the statements of the history table for a dialect.
+// historySQL builds the statements of the history table from the
+// dialect: its DDL and SELECT come from the dialect whole, the INSERT and
+// UPDATE statements are plain SQL of its quoting and placeholders.
 type historySQL struct {
 	d adapter.Dialect
 	t adapter.Ident
 }
 
-func (h historySQL) pg() bool { return h.d.Name() == "postgres" }
+func (h historySQL) ph(n int) string { return h.d.Placeholder(n) }
 
-func (h historySQL) ph(n int) string {
-	if h.pg() {
-		return "$" + strconv.Itoa(n)
-	}
-	return "?"
-}
-
-func (h historySQL) create() string {
-	// Only the id, timestamp and defaults differ between the dialects.
-	id, ts, user, app := "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "''", "''"
-	if h.pg() {
-		id, ts, user, app = "BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "current_user", "current_setting('application_name')"
-	}
-	return "CREATE TABLE IF NOT EXISTS " + h.d.QuoteIdent(h.t) + ` (
-	id ` + id + `,
-	revision VARCHAR(255) NOT NULL,
-	direction VARCHAR(10) NOT NULL,
-	status VARCHAR(10) NOT NULL,
-	checksum VARCHAR(64) NOT NULL DEFAULT '',
-	statements_done INTEGER NOT NULL DEFAULT 0,
-	statements_total INTEGER NOT NULL DEFAULT 0,
-	started_at ` + ts + ` NOT NULL,
-	duration_ms BIGINT NOT NULL DEFAULT 0,
-	db_user TEXT NOT NULL DEFAULT ` + user + `,
-	client_host TEXT NOT NULL DEFAULT '',
-	application TEXT NOT NULL DEFAULT ` + app + `,
-	tool_version TEXT NOT NULL DEFAULT ''
-)`
-}
+func (h historySQL) create() string { return h.d.CreateHistoryTable(h.t) }
 
 // insertRows is an INSERT of n rows, each taking: revision, direction,
 // status, checksum, done, total, started_at, duration_ms, client_host,
@@ -158,21 +199,24 @@ func (h historySQL) insertRows(n int) string {
 	return b.String()
 }
 
-// progress takes: statements_done, revision.
+// progress takes: statements_done, checksum (of the statements done),
+// revision.
 func (h historySQL) progress() string {
-	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET statements_done = " + h.ph(1) +
-		" WHERE revision = " + h.ph(2) + " AND status = '" + statusRunning + "'"
+	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET statements_done = " + h.ph(1) + ", checksum = " + h.ph(2) +
+		" WHERE revision = " + h.ph(3) + " AND status = " + h.d.Literal(statusRunning)
 }
 
-// finish takes: status, duration_ms, revision.
+// finish takes: status, duration_ms, checksum (of the whole section),
+// revision.
 func (h historySQL) finish() string {
 	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = " + h.ph(1) + ", duration_ms = " + h.ph(2) +
-		" WHERE revision = " + h.ph(3) + " AND status = '" + statusRunning + "'"
+		", checksum = " + h.ph(3) + " WHERE revision = " + h.ph(4) + " AND status = " + h.d.Literal(statusRunning)
 }
 
 // markStamped marks every interrupted section as resolved by a stamp.
 func (h historySQL) markStamped() string {
-	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = '" + statusStamped + "' WHERE status = '" + statusRunning + "'"
+	return "UPDATE " + h.d.QuoteIdent(h.t) + " SET status = " + h.d.Literal(statusStamped) +
+		" WHERE status = " + h.d.Literal(statusRunning)
 }
 
 // latestOnly narrows selectAll to what drift and interruption checks need:
@@ -180,29 +224,13 @@ func (h historySQL) markStamped() string {
 // the cost of a run does not grow with the history.
 func (h historySQL) latestOnly() string {
 	q := h.d.QuoteIdent(h.t)
-	return " WHERE id IN (SELECT max(id) FROM " + q + " WHERE direction <> 'stamp' GROUP BY revision) OR status = '" + statusRunning + "'"
+	return " WHERE id IN (SELECT max(id) FROM " + q + " WHERE direction <> " + h.d.Literal("stamp") +
+		" GROUP BY revision) OR status = " + h.d.Literal(statusRunning)
 }
 
-func (h historySQL) selectAll() string {
-	started := "started_at"
-	if h.pg() {
-		started = "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-	}
-	return "SELECT revision, direction, status, checksum, statements_done, statements_total, " + started +
-		", duration_ms, db_user, client_host, application, tool_version FROM " + h.d.QuoteIdent(h.t)
-}
+func (h historySQL) selectAll() string { return h.d.SelectHistory(h.t) }
 
-func (h historySQL) exists() string {
-	if h.pg() {
-		return "SELECT to_regclass(" + h.d.Literal(h.d.QuoteIdent(h.t)) + ") IS NOT NULL"
-	}
-	schema := h.t.Schema
-	if schema == "" {
-		schema = "main"
-	}
-	return "SELECT count(*) FROM " + h.d.QuoteIdent(adapter.Ident{Schema: schema, Name: "sqlite_master"}) +
-		" WHERE type = 'table' AND name = " + h.d.Literal(h.t.Name)
-}
+func (h historySQL) exists() string { return h.d.VersionTableExists(h.t) }
 
 // readHistory returns the history rows, oldest first; none when the table
 // does not exist. With latest, only the rows drift and interruption checks
@@ -272,7 +300,11 @@ func (e *Engine) AppliedHistory(ctx context.Context) ([]HistoryEntry, error) {
 		return nil, err
 	}
 	defer release()
-	return readHistory(ctx, conn, e.history(), false)
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return readHistory(ctx, conn, hs, false)
 }
 
 func (e *Engine) history() historySQL { return historySQL{d: e.dialect, t: e.historyTable} }
@@ -290,7 +322,9 @@ func (e *Engine) drift(rows []string, hist []HistoryEntry) error {
 	last := map[string]HistoryEntry{}
 	var order []string
 	for _, h := range hist {
-		if h.Direction == "stamp" {
+		// An interrupted section's row covers the statements that ran;
+		// resuming checks them.
+		if h.Direction == "stamp" || h.Status == statusRunning || h.Status == statusStamped {
 			continue
 		}
 		if _, seen := last[h.Revision]; !seen {

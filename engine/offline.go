@@ -13,7 +13,7 @@ import (
 
 // ErrOffline is wrapped by every Query made in offline mode: there is no
 // database to read from.
-var ErrOffline = errors.New("not available in offline mode (--sql): there is no database to query")
+var ErrOffline = errors.New("not available in offline mode: there is no database to query")
 
 // offlineDialect picks the dialect for offline mode: the caller's
 // connection or pool, Config.Dialect, or the URL's scheme.
@@ -150,12 +150,7 @@ type sessionNow struct{}
 
 // nowSQL is the SQL expression of the applying session's clock, in the form
 // the history table stores online.
-func (r *recorder) nowSQL() string {
-	if r.d.Name() == "sqlite" {
-		return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-	}
-	return "now()"
-}
+func (r *recorder) nowSQL() string { return r.d.HistoryNow() }
 
 type recorderTx struct{ r *recorder }
 
@@ -175,13 +170,3 @@ func (t *recorderTx) Commit(context.Context) error {
 // Rollback writes nothing: a run that fails in offline mode reports its
 // error, and the script written so far is incomplete anyway.
 func (t *recorderTx) Rollback(context.Context) error { return nil }
-
-// splitRange splits an offline target "start:end". Without a colon, start
-// is empty and ok is false.
-func splitRange(target string) (start, end string, ok bool) {
-	start, end, ok = strings.Cut(target, ":")
-	if !ok {
-		return "", target, false
-	}
-	return start, end, true
-}

@@ -75,9 +75,12 @@ func TestOfflineScriptMatchesOnlineUpgrade(t *testing.T) {
 
 		// The same upgrade online, on a fresh database of the same kind.
 		var online *testDB
-		if db.name == "postgres" {
+		switch db.name {
+		case "postgres":
 			online = postgresDB(t)
-		} else {
+		case "mysql":
+			online = mysqlDB(t)
+		default:
 			online = sqliteDB(t)
 		}
 		on := open(t, online, branched())
@@ -198,7 +201,7 @@ func TestOfflineFailureWritesNothing(t *testing.T) {
 			if tc.mut != nil {
 				tc.mut(&cfg)
 			}
-			e, err := engine.Open(t.Context(), cfg)
+			e, err := dbopen.Engine(t.Context(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -83,7 +83,7 @@ func TestOfflineReplaysSplitGoldens(t *testing.T) {
 				// All or nothing: a script set that does not split is
 				// refused before a byte of SQL is written.
 				var out bytes.Buffer
-				e, err := engine.Open(t.Context(), engine.Config{Dialect: "postgres", Opener: dbopen.Opener{}, Scripts: replayScripts("", body), Offline: &out})
+				e, err := dbopen.Engine(t.Context(), engine.Config{Dialect: "postgres", Scripts: replayScripts("", body), Offline: &out})
 				if err == nil {
 					_, err = e.Upgrade(t.Context(), "heads")
 					_ = e.Close()
@@ -120,7 +120,7 @@ func TestOfflineReplaysSplitGoldens(t *testing.T) {
 							offDB.tool, got, want, len(stmts), script)
 					}
 					onDB := newReplayDB(t, dialect)
-					e, err := engine.Open(t.Context(), engine.Config{URL: onDB.url, Opener: dbopen.Opener{}, Scripts: replayScripts(setup, body)})
+					e, err := dbopen.Engine(t.Context(), engine.Config{URL: onDB.url, Scripts: replayScripts(setup, body)})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -140,7 +140,7 @@ func TestOfflineReplaysSplitGoldens(t *testing.T) {
 func renderOffline(t *testing.T, dialect string, fsys fstest.MapFS) string {
 	t.Helper()
 	var out bytes.Buffer
-	e, err := engine.Open(t.Context(), engine.Config{Dialect: dialect, Opener: dbopen.Opener{}, Scripts: fsys, Offline: &out})
+	e, err := dbopen.Engine(t.Context(), engine.Config{Dialect: dialect, Scripts: fsys, Offline: &out})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 type request struct {
 	kind   runKind
 	target string
+	more   []string // stamp: the targets after the first
 	purge  bool
 }
 
@@ -44,7 +45,7 @@ func (r request) plan(g *revgraph.Graph, heads []string) (*revgraph.Plan, error)
 	case runDowngrade:
 		return g.Downgrade(heads, r.target)
 	case runStamp:
-		return g.Stamp(heads, r.target, r.purge)
+		return g.StampAll(heads, append([]string{r.target}, r.more...), r.purge)
 	}
 	return g.Upgrade(heads, r.target)
 }
@@ -69,11 +70,23 @@ func (e *Engine) Stamp(ctx context.Context, target string, purge bool) (*Result,
 	return e.run(ctx, request{kind: runStamp, target: target, purge: purge})
 }
 
+// StampAll is Stamp to several targets at once, as `alembic stamp a b`:
+// the version rows end at every revision the targets name.
+func (e *Engine) StampAll(ctx context.Context, targets []string, purge bool) (*Result, error) {
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("stamp: no target given")
+	}
+	return e.run(ctx, request{kind: runStamp, target: targets[0], more: targets[1:], purge: purge})
+}
+
 // run acquires a connection, takes the migration lock, and hands the
 // connection to the synchronous runner through RunSync. The plan is made
 // after the lock is held, from the heads read under it, so that a process
 // that waited for another finds the work done.
 func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
+	if req.kind == runUpgrade && len(e.cat.graph.Heads()) == 0 {
+		return nil, fmt.Errorf("upgrade %s: %w", req.target, ErrNoRevisions)
+	}
 	if e.cfg.Offline != nil {
 		return e.runOffline(ctx, req)
 	}
@@ -91,6 +104,10 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 	defer release()
 
+	hs, err := e.historyOn(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
 	if req.kind == runUpgrade {
 		// Fast path: already at the target, nothing to lock for.
 		heads, exists, err := readHeads(ctx, conn, e.dialect, e.table)
@@ -102,7 +119,7 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 			// reported by the locked path, which checks drift first.
 			plan, err := req.plan(e.cat.graph, heads)
 			if err == nil && len(plan.Steps) == 0 {
-				hist, err := readHistory(ctx, conn, e.history(), true)
+				hist, err := readHistory(ctx, conn, hs, true)
 				if err != nil {
 					return nil, err
 				}
@@ -120,14 +137,24 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 	}
 
 	lctx := adapter.WithLockWait(ctx, func(holder string, waited time.Duration) {
-		e.cfg.Logger.Info().Str("table", e.table.String()).Str("holder", holder).
-			Dur("waited", waited).Msg("waiting for the migration lock")
+		// Warn, so that a run blocked by another is visible at the CLI's
+		// default level; the adapter reports every few seconds only.
+		e.cfg.Logger.Warn().Str("table", e.table.String()).Str("holder", holder).
+			Time("since", time.Now().Add(-waited)).Dur("waited", waited).Msg("waiting for the migration lock")
 	})
 	var locker adapter.Locker = e.dialect
 	if e.cfg.Locker != nil {
 		locker = e.cfg.Locker
 	}
-	unlock, err := locker.Lock(lctx, conn, e.table)
+	var (
+		unlock func(context.Context) error
+		fence  adapter.Fence
+	)
+	if fl, ok := locker.(adapter.FencingLocker); ok {
+		unlock, fence, err = fl.LockFenced(lctx, conn, e.table)
+	} else {
+		unlock, err = locker.Lock(lctx, conn, e.table)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", e.table, err)
 	}
@@ -136,17 +163,21 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 		defer cancel()
 		if uerr := unlock(uctx); uerr != nil {
 			e.cfg.Logger.Warn().Err(uerr).Str("table", e.table.String()).Msg("release migration lock")
-			// A lease that expired mid-run means another run may have
-			// overlapped this one: the caller must know.
-			if errors.Is(uerr, adapter.ErrLockLost) {
+			// A lock lost mid-run means another run may have taken over:
+			// the caller must know, unless the run already failed for it.
+			if errors.Is(uerr, adapter.ErrLockLost) && !errors.Is(err, adapter.ErrLockLost) {
 				err = errors.Join(err, fmt.Errorf("release migration lock: %w", uerr))
 			}
 		}
 	}()
 
+	if !e.dialect.TransactionalDDL() && e.cfg.TxMode == TxPerRun {
+		e.cfg.Logger.Debug().Str("dialect", e.dialect.Name()).
+			Msg("the database commits DDL implicitly: revisions holding DDL run statement by statement, their progress recorded")
+	}
 	res := &Result{}
 	err = RunSync(ctx, conn, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, shared: conn.InTx()}
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: hs, res: res, shared: conn.InTx(), fence: fence}
 		return r.run(req)
 	})
 	res.Duration = time.Since(start)
@@ -159,7 +190,15 @@ func (e *Engine) run(ctx context.Context, req request) (_ *Result, err error) {
 // upgrade or stamp starts from base and a downgrade is refused.
 func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	start := time.Now()
-	from, to, ranged := splitRange(req.target)
+	t, err := revgraph.ParseTarget(req.target)
+	if err != nil {
+		return nil, err
+	}
+	from, to := t.Range()
+	ranged := t.IsRange()
+	if ranged && len(req.more) > 0 {
+		return nil, fmt.Errorf("offline %s: a range %q takes no further targets", req.kind, req.target)
+	}
 	if !ranged && req.kind == runDowngrade {
 		return nil, fmt.Errorf("downgrade in offline mode needs a range <from>:<to> (for example head:base): there is no database to read the current revision from")
 	}
@@ -168,7 +207,6 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	}
 	var heads []string
 	if from != "" && from != "base" {
-		var err error
 		if heads, err = e.cat.graph.Resolve(from, nil); err != nil {
 			return nil, err
 		}
@@ -180,8 +218,8 @@ func (e *Engine) runOffline(ctx context.Context, req request) (*Result, error) {
 	var buf bytes.Buffer
 	rec := &recorder{w: &buf, d: e.dialect}
 	res := &Result{}
-	err := RunSync(ctx, rec, func(c Conn) error {
-		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, res: res, offline: rec, start: heads}
+	err = RunSync(ctx, rec, func(c Conn) error {
+		r := &runner{e: e, c: c.(*syncConn), d: e.dialect, hs: e.history(), res: res, offline: rec, start: heads}
 		return r.run(req)
 	})
 	if err == nil {
@@ -210,16 +248,23 @@ func (e *Engine) logDone(req request, res *Result, err error) {
 // precheck makes sure the target resolves against the graph, whatever the
 // database holds, where that can be known without the database.
 func (e *Engine) precheck(req request) error {
-	t := req.target
-	if t == "" {
+	if req.target == "" {
 		return fmt.Errorf("%s: no target given", req.kind)
 	}
-	// Relative and "current"-based targets need the version rows.
-	if strings.ContainsAny(t, "+-") || strings.Contains(t, "current") {
-		return nil
+	dir := revgraph.Up
+	if req.kind == runDowngrade {
+		dir = revgraph.Down
 	}
-	_, err := e.cat.graph.Resolve(t, nil)
-	return err
+	for _, s := range append([]string{req.target}, req.more...) {
+		t, err := revgraph.ParseTarget(s)
+		if err != nil {
+			return err
+		}
+		if err := e.cat.graph.CheckTarget(t, dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
@@ -235,15 +280,21 @@ type runner struct {
 	e      *Engine
 	c      *syncConn
 	d      adapter.Dialect
+	hs     historySQL // the history table of this run's version table
 	res    *Result
 	shared bool // running inside a caller's transaction
+
+	// fence, when the lock can be lost while held (a lease), checks it
+	// inside a transaction; see fenceTx.
+	fence adapter.Fence
+	// fenced: the open transaction was fenced in its batch (syncFenced).
+	fenced bool
 
 	resume  *HistoryEntry // the interrupted section to resume, if any
 	offline *recorder     // non-nil in offline mode
 	start   []string      // offline mode: the version rows to start from
 
-	heads   []string     // version rows as the steps so far leave them
-	flushed []string     // version rows as written to the table
+	rows    *versionRows // version rows now and as written to the table
 	hist    []historyRow // history rows not yet written
 	pending []Applied    // run in the open transaction, not yet committed
 	saved   []string     // version rows as of the last commit
@@ -256,8 +307,12 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	hs := r.e.history()
-	if r.offline == nil || len(r.start) == 0 {
+	hs := r.hs
+	// Where DDL commits implicitly, creating the tables cannot be undone:
+	// they are created only once the run is known to start (the plan made
+	// and checked), so that a bad target leaves the database as it was.
+	lateTables := !r.d.TransactionalDDL() && r.offline == nil
+	if (r.offline == nil || len(r.start) == 0) && !lateTables {
 		if err := r.createTables(hs); err != nil {
 			return err
 		}
@@ -265,12 +320,20 @@ func (r *runner) run(req request) error {
 	heads := r.start
 	if r.offline == nil {
 		var err error
-		heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
-		if err != nil {
-			return err
+		var hist []HistoryEntry
+		if lateTables {
+			if heads, _, err = readHeads(r.c.ctx, r.c.querier(), r.d, r.e.table); err != nil {
+				return err
+			}
+			hist, err = readHistory(r.c.ctx, r.c.querier(), hs, true)
+		} else {
+			heads, err = selectHeads(func(sql string) (adapter.Rows, error) { return r.c.Query(sql) }, r.d, r.e.table)
+			if err != nil {
+				return err
+			}
+			// The history table exists: it was just created if it did not.
+			hist, err = selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		}
-		// The history table exists: it was just created if it did not.
-		hist, err := selectHistory(r.c.ctx, r.c.querier(), hs, true)
 		if err != nil {
 			return err
 		}
@@ -278,7 +341,7 @@ func (r *runner) run(req request) error {
 			return err
 		}
 	}
-	r.res.From, r.heads, r.saved, r.flushed = heads, slices.Clone(heads), slices.Clone(heads), slices.Clone(heads)
+	r.res.From, r.rows, r.saved = heads, newVersionRows(heads), slices.Clone(heads)
 	r.res.To = r.saved
 
 	plan, err := req.plan(r.e.cat.graph, heads)
@@ -288,16 +351,21 @@ func (r *runner) run(req request) error {
 	if err := r.check(plan); err != nil {
 		return err
 	}
+	if lateTables {
+		if err := r.createTables(hs); err != nil {
+			return err
+		}
+	}
 	if req.kind == runStamp {
 		if _, err := r.c.Exec(hs.markStamped()); err != nil {
 			return fmt.Errorf("history table %s: %w", hs.t, err)
 		}
 	}
 	if req.kind == runStamp && req.purge {
-		if _, err := r.c.Exec("DELETE FROM " + r.d.QuoteIdent(r.e.table)); err != nil {
+		if _, err := r.c.Exec(r.d.DeleteAllHeads(r.e.table)); err != nil {
 			return fmt.Errorf("purge version table %s: %w", r.e.table, err)
 		}
-		r.heads, r.flushed = nil, nil
+		r.rows.purge()
 	}
 	for _, step := range plan.Steps {
 		if err := r.step(step, plan.StampOnly, perRun); err != nil {
@@ -380,20 +448,35 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if !stampOnly && u != nil {
 		b = u.body(s.Direction)
 	}
-	noTx := b != nil && b.noTx
+	// Where DDL commits implicitly, a body holding DDL runs statement by
+	// statement with its progress recorded, as a transaction=false
+	// section does: a transaction could not undo it.
+	noTx := b != nil && (b.noTx || r.autocommits(b))
 	if noTx {
 		if err := r.commit(); err != nil {
 			return err
 		}
+		// What runs outside a transaction cannot be rolled back: make sure
+		// the lock is still held before it starts.
+		if err := r.fenceTx(); err != nil {
+			return r.fail(s, u, nil, err)
+		}
 	} else if !r.c.inTx() {
-		if err := r.c.begin(); err != nil {
+		// In per-revision mode a SQL revision's BEGIN, statements and
+		// version-row change travel in one batch where the connection
+		// can batch, and its history row with the COMMIT.
+		begin := r.c.begin
+		if !perRun && r.offline == nil && b != nil && b.fn == nil {
+			begin = func() error { return r.c.beginQueued(func(err error) error { return r.fail(s, u, nil, err) }) }
+		}
+		if err := begin(); err != nil {
 			return r.fail(s, u, nil, err)
 		}
 	}
 	if r.offline != nil {
 		r.offline.comment(r.describe(s, u, stampOnly))
 	}
-	hs := r.e.history()
+	hs := r.hs
 	entry := historyRow{revision: s.Revision.ID, direction: s.Direction.String(), started: start}
 	if stampOnly {
 		entry.direction = "stamp"
@@ -402,17 +485,23 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 	if b != nil {
 		entry.checksum, entry.total = b.checksum, b.count()
 		if res := r.resume; res != nil && res.Revision == s.Revision.ID && res.Direction == entry.direction {
-			if res.Checksum != b.checksum {
-				return r.fail(s, u, nil, fmt.Errorf("resume: the script changed since the section was interrupted (checksum %.12s, now %.12s)", res.Checksum, b.checksum))
+			// The statements that ran must be unchanged; the one that
+			// failed, and those after it, may have been fixed.
+			if res.Done > len(b.statements) && b.fn == nil {
+				return r.fail(s, u, nil, fmt.Errorf("resume: %d statements ran, the section now has %d", res.Done, len(b.statements)))
+			}
+			if sum := b.doneChecksum(res.Done); res.Checksum != sum && res.Checksum != b.checksum {
+				return r.fail(s, u, nil, fmt.Errorf("resume: the %d statements that ran changed since the section was interrupted (checksum %.12s, now %.12s)", res.Done, res.Checksum, sum))
 			}
 			skip, r.resume = res.Done, nil
 		} else if noTx {
 			entry.status = statusRunning
+			entry.checksum = b.doneChecksum(0)
 			if err := r.writeHistory(hs, entry); err != nil {
 				return r.fail(s, u, nil, err)
 			}
 		}
-		if err := r.execBody(s, u, b, skip, hs); err != nil {
+		if err := r.execBody(s, u, b, skip, noTx, hs); err != nil {
 			return err
 		}
 	}
@@ -429,6 +518,18 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 			return r.fail(s, u, nil, err)
 		}
 	}
+	if r.c.pipe != nil {
+		// Send the batch now, so that the revision's duration is its
+		// statements' and the version rows are checked before COMMIT.
+		// Further statements every such transaction needs go through
+		// r.c.queue here, before the sync, to travel in the batch.
+		if err := r.flushRows(); err != nil {
+			return err
+		}
+		if err := r.syncFenced(Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction}); err != nil {
+			return err
+		}
+	}
 	a := Applied{Revision: s.Revision.ID, Message: s.Revision.Message, Direction: s.Direction, Duration: time.Since(start)}
 	entry.done, entry.duration = entry.total, a.Duration
 	if noTx {
@@ -436,7 +537,7 @@ func (r *runner) step(s revgraph.Step, stampOnly, perRun bool) error {
 		if r.offline != nil {
 			ms = 0 // the applying run's duration is not known here
 		}
-		if _, err := r.c.Exec(hs.finish(), statusDone, ms, entry.revision); err != nil {
+		if _, err := r.c.Exec(hs.finish(), statusDone, ms, b.checksumOrEmpty(), entry.revision); err != nil {
 			return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 		}
 	} else {
@@ -504,48 +605,78 @@ const historyBatch = 500
 // open transaction, before its COMMIT, so bookkeeping and revisions commit
 // together.
 func (r *runner) flush() error {
-	t := r.e.table
-	removed := slices.DeleteFunc(slices.Clone(r.flushed), func(h string) bool { return slices.Contains(r.heads, h) })
-	added := slices.DeleteFunc(slices.Clone(r.heads), func(h string) bool { return slices.Contains(r.flushed, h) })
-	for len(removed) > 0 && len(added) > 0 {
-		from, to := removed[0], added[0]
-		n, err := r.c.Exec(r.d.UpdateHead(t), to, from)
-		if err != nil {
-			return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
-		}
-		removed, added = removed[1:], added[1:]
+	if err := r.flushRows(); err != nil {
+		return err
 	}
-	for _, from := range removed {
-		n, err := r.c.Exec(r.d.DeleteHead(t), from)
-		if err != nil {
-			return fmt.Errorf("version table %s: delete %s: %w", t, from, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
-		}
-	}
-	for _, to := range added {
-		if _, err := r.c.Exec(r.d.InsertHead(t), to); err != nil {
-			return fmt.Errorf("version table %s: insert %s: %w", t, to, err)
-		}
-	}
-	r.flushed = slices.Clone(r.heads)
-
-	hs := r.e.history()
+	hs := r.hs
 	for len(r.hist) > 0 {
 		n := min(len(r.hist), historyBatch)
 		args := make([]any, 0, n*10)
 		for _, h := range r.hist[:n] {
 			args = append(args, r.historyArgs(h)...)
 		}
-		if _, err := r.c.Exec(hs.insertRows(n), args...); err != nil {
-			return fmt.Errorf("history table %s: %w", hs.t, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: hs.insertRows(n), Args: args},
+			wrap: func(err error) error { return fmt.Errorf("history table %s: %w", hs.t, err) },
+		})
+		if err != nil {
+			return err
 		}
 		r.hist = r.hist[n:]
 	}
+	return nil
+}
+
+// flushRows writes the net change of the version rows since the last
+// flush; each statement's count is checked before the transaction commits.
+func (r *runner) flushRows() error {
+	t := r.e.table
+	removed, added := r.rows.diff()
+	for len(removed) > 0 && len(added) > 0 {
+		from, to := removed[0], added[0]
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.UpdateHead(t), Args: []any{to, from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: update %s to %s: %w", t, from, to, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to update one row from %s to %s, updated %d; was the table changed by something else?", t, from, to, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		removed, added = removed[1:], added[1:]
+	}
+	for _, from := range removed {
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: r.d.DeleteHead(t), Args: []any{from}},
+			wrap: func(err error) error { return fmt.Errorf("version table %s: delete %s: %w", t, from, err) },
+			check: func(n int64) error {
+				if n != 1 {
+					return fmt.Errorf("version table %s: expected to delete one row %s, deleted %d; was the table changed by something else?", t, from, n)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, to := range added {
+		// Checked too (a failed INSERT is an error anyway), so that it
+		// runs before the COMMIT and not with it.
+		err := r.c.queue(queued{
+			stmt:  adapter.Statement{SQL: r.d.InsertHead(t), Args: []any{to}},
+			wrap:  func(err error) error { return fmt.Errorf("version table %s: insert %s: %w", t, to, err) },
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
+		}
+	}
+	r.rows.markFlushed()
 	return nil
 }
 
@@ -570,10 +701,11 @@ func (r *runner) log(a Applied) {
 		Str("direction", a.Direction.String()).Dur("duration", a.Duration).Msg(a.Direction.String())
 }
 
-// execBody runs a body's statements from index skip on. For a
-// transaction=false section it records each completed statement in the
-// history table, so that an interrupted run can say where it stopped.
-func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs historySQL) error {
+// execBody runs a body's statements from index skip on. Outside a
+// transaction (noTx: a transaction=false section, or DDL where it commits
+// implicitly) it records each completed statement in the history table, so
+// that an interrupted run can say where it stopped.
+func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, noTx bool, hs historySQL) error {
 	if b.fn != nil {
 		// Go code may read the version or history table: bring them up to date.
 		if err := r.flush(); err != nil {
@@ -586,16 +718,30 @@ func (r *runner) execBody(s revgraph.Step, u *unit, b *body, skip int, hs histor
 	}
 	for i := skip; i < len(b.statements); i++ {
 		st := &b.statements[i]
-		if _, err := r.c.Exec(st.SQL); err != nil {
-			return r.fail(s, u, st, err)
+		err := r.c.queue(queued{
+			stmt: adapter.Statement{SQL: st.SQL},
+			wrap: func(err error) error { return r.fail(s, u, st, err) },
+			// Checked, so that it runs before the COMMIT even when it
+			// could ride with it.
+			check: func(int64) error { return nil },
+		})
+		if err != nil {
+			return err
 		}
-		if b.noTx && i+1 < len(b.statements) {
-			if _, err := r.c.Exec(hs.progress(), i+1, s.Revision.ID); err != nil {
+		if noTx && i+1 < len(b.statements) {
+			if _, err := r.c.Exec(hs.progress(), i+1, b.doneChecksum(i+1), s.Revision.ID); err != nil {
 				return r.fail(s, u, nil, fmt.Errorf("history table %s: %w", hs.t, err))
 			}
 		}
 	}
 	return nil
+}
+
+// autocommits reports whether b must run statement by statement because
+// the database would commit its DDL implicitly. Inside a caller's
+// transaction the caller decides; Go revisions run as they are.
+func (r *runner) autocommits(b *body) bool {
+	return !r.d.TransactionalDDL() && !r.shared && b.fn == nil && b.commitsImplicitly()
 }
 
 func (r *runner) fail(s revgraph.Step, u *unit, st *scriptStatement, err error) error {
@@ -628,38 +774,118 @@ func firstLine(sql string) string {
 // versionOp applies one version-row change of the plan to the rows in
 // memory; flush writes the net change.
 func (r *runner) versionOp(op revgraph.VersionOp) error {
-	t := r.e.table
 	switch op.Kind {
-	case revgraph.OpInsert:
-		if slices.Contains(r.heads, op.To) {
-			return fmt.Errorf("version table %s: %s is already a row", t, op.To)
-		}
-		r.heads = append(r.heads, op.To)
-	case revgraph.OpDelete, revgraph.OpUpdate:
-		i := slices.Index(r.heads, op.From)
-		if i < 0 {
-			return fmt.Errorf("version table %s: no row %s to %s", t, op.From, op.Kind)
-		}
-		if op.Kind == revgraph.OpDelete {
-			r.heads = slices.Delete(r.heads, i, i+1)
-		} else {
-			r.heads[i] = op.To
-		}
+	case revgraph.OpInsert, revgraph.OpDelete, revgraph.OpUpdate:
+		return r.rows.apply(r.e.table.String(), op.From, op.To, op.Kind == revgraph.OpInsert, op.Kind == revgraph.OpDelete)
 	}
 	return nil
 }
 
 // commit commits the open transaction, if any, and records what it held.
+// A transaction that does not commit is reported as a *CommitError naming
+// its revisions.
 func (r *runner) commit() error {
+	fenced := r.fenced
+	r.fenced = false
+	if r.c.inTx() && !fenced {
+		if err := r.fenceTx(); err != nil {
+			return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
+		}
+	}
 	if err := r.flush(); err != nil {
 		return err
 	}
 	if err := r.c.commit(); err != nil {
-		return err
+		if r.offline != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return &CommitError{Revisions: slices.Clone(r.pending), Err: err}
 	}
 	r.res.Applied = append(r.res.Applied, r.pending...)
 	r.pending = r.pending[:0]
-	r.saved = slices.Clone(r.heads)
+	r.saved = r.rows.list()
 	r.res.To = r.saved
 	return nil
+}
+
+// syncFenced sends the batch a pipelined revision gathered (BEGIN, its
+// statements, its version-row change) with the lock's fencing check as
+// the batch's last statement, so that the check costs no round trip of
+// its own; commit then does not fence that transaction again. A fence that
+// checks on a connection of its own runs again after the batch, as the
+// rule of fenceTx wants. step is the revision, for a CommitError.
+func (r *runner) syncFenced(step Applied) error {
+	if r.fence == nil || r.offline != nil {
+		return r.c.sync()
+	}
+	fail := func(err error) error {
+		return &CommitError{Revisions: append(slices.Clone(r.pending), step), Err: err}
+	}
+	bq := &batchQuerier{c: r.c}
+	err := r.fence(r.c.ctx, bq)
+	switch {
+	case bq.prior != nil:
+		// A statement before the check failed: that is the error.
+		return bq.prior
+	case err != nil:
+		return fail(err)
+	case !bq.used:
+		if err := r.c.sync(); err != nil {
+			return err
+		}
+		if err := r.fenceTx(); err != nil {
+			return fail(err)
+		}
+	}
+	r.fenced = true
+	return nil
+}
+
+// batchQuerier is the Querier a fence runs on in a pipelined revision: its
+// first Exec joins the gathered batch as the last statement and sends it.
+type batchQuerier struct {
+	c     *syncConn
+	used  bool
+	prior error // the error of a statement queued before the fence's
+}
+
+func (b *batchQuerier) Exec(_ context.Context, sql string, args ...any) (int64, error) {
+	b.used = true
+	if b.c.pipe == nil {
+		return b.c.Exec(sql, args...)
+	}
+	var n int64
+	var own error
+	b.c.pipe.stmts = append(b.c.pipe.stmts, queued{
+		stmt:  adapter.Statement{SQL: sql, Args: args},
+		check: func(x int64) error { n = x; return nil },
+		wrap:  func(err error) error { own = err; return err },
+	})
+	if err := b.c.sync(); err != nil {
+		if own != nil {
+			return 0, own
+		}
+		b.prior = err
+		return 0, err
+	}
+	return n, nil
+}
+
+func (b *batchQuerier) Query(_ context.Context, sql string, args ...any) (adapter.Rows, error) {
+	b.used = true
+	return b.c.Query(sql, args...)
+}
+
+// fenceTx is the fencing hook: it must run inside every transaction that
+// writes version rows, after its last revision statement and before its
+// COMMIT (a pipelined path included). With a lock that can be lost while
+// held (a lease) it checks, in that same transaction, that the lock is
+// still this run's and keeps it so until the transaction ends; an error
+// wraps adapter.ErrLockLost, and the caller must roll back. With a lock
+// that lasts as long as its session, it does nothing.
+func (r *runner) fenceTx() error {
+	if r.fence == nil || r.offline != nil {
+		return nil
+	}
+	return r.fence(r.c.ctx, r.c.querier())
 }

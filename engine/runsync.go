@@ -60,6 +60,9 @@ func RunSync(ctx context.Context, q adapter.Querier, fn func(Conn) error) error 
 	}
 	err := func() (err error) {
 		defer func() {
+			// Statements queued and never sent are dropped: nothing of
+			// them ran.
+			c.pipe, c.deferred = nil, nil
 			if c.tx != nil {
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 				if rerr := c.tx.Rollback(rctx); rerr != nil && err == nil {
@@ -88,6 +91,29 @@ type syncConn struct {
 	conn adapter.Conn // q as a Conn, when it is one
 	tx   adapter.Tx   // the runner's open transaction, if any
 	done bool
+
+	// pipe holds, after beginQueued, the statements of a transaction not
+	// yet begun: sync sends BEGIN and them in one batch.
+	pipe *pipeline
+	// deferred holds statements of the open batch transaction that need
+	// no check: they go with its COMMIT.
+	deferred []queued
+}
+
+// queued is a statement the runner issued but the server has not run yet,
+// with what to do with its outcome.
+type queued struct {
+	stmt adapter.Statement
+	// check, if set, judges the rows affected; its error fails the run.
+	check func(n int64) error
+	// wrap turns the statement's error into the run's error.
+	wrap func(error) error
+}
+
+type pipeline struct {
+	batcher   adapter.Batcher
+	beginWrap func(error) error
+	stmts     []queued
 }
 
 func (c *syncConn) target() (adapter.Querier, error) {
@@ -101,6 +127,9 @@ func (c *syncConn) target() (adapter.Querier, error) {
 }
 
 func (c *syncConn) Exec(sql string, args ...any) (int64, error) {
+	if err := c.drain(); err != nil {
+		return 0, err
+	}
 	q, err := c.target()
 	if err != nil {
 		return 0, err
@@ -109,11 +138,136 @@ func (c *syncConn) Exec(sql string, args ...any) (int64, error) {
 }
 
 func (c *syncConn) Query(sql string, args ...any) (adapter.Rows, error) {
+	if err := c.drain(); err != nil {
+		return nil, err
+	}
 	q, err := c.target()
 	if err != nil {
 		return nil, err
 	}
 	return q.Query(c.ctx, sql, args...)
+}
+
+// beginQueued is begin for a transaction whose statements may travel
+// together: when the connection batches (adapter.Batcher), nothing is sent
+// until sync, which sends BEGIN and the statements queued since in one
+// round trip; beginWrap turns a failure of the BEGIN itself into the run's
+// error. Otherwise it is begin.
+func (c *syncConn) beginQueued(beginWrap func(error) error) error {
+	b, ok := c.q.(adapter.Batcher)
+	if !ok || c.done || c.tx != nil || c.pipe != nil {
+		if err := c.begin(); err != nil {
+			return beginWrap(err)
+		}
+		return nil
+	}
+	c.pipe = &pipeline{batcher: b, beginWrap: beginWrap}
+	return nil
+}
+
+// queue issues one statement of the runner's. It runs at once, unless a
+// batch is being gathered (beginQueued) or, for a statement without a
+// check, the open transaction can take it with its COMMIT
+// (adapter.BatchTx). Either way check and wrap see its outcome, before the
+// transaction commits; the error returned is theirs.
+func (c *syncConn) queue(q queued) error {
+	switch {
+	case c.pipe != nil:
+		c.pipe.stmts = append(c.pipe.stmts, q)
+		return nil
+	case q.check == nil && c.tx != nil && len(c.deferred) < maxDeferred:
+		if _, ok := c.tx.(adapter.BatchTx); ok {
+			c.deferred = append(c.deferred, q)
+			return nil
+		}
+	}
+	return c.run(q)
+}
+
+// maxDeferred bounds the statements held back for a COMMIT.
+const maxDeferred = 64
+
+// run executes q now.
+func (c *syncConn) run(q queued) error {
+	t, err := c.target()
+	if err != nil {
+		return err
+	}
+	n, err := t.Exec(c.ctx, q.stmt.SQL, q.stmt.Args...)
+	if err != nil {
+		return q.wrap(err)
+	}
+	if q.check != nil {
+		return q.check(n)
+	}
+	return nil
+}
+
+// sync sends the batch gathered since beginQueued, if any: BEGIN and the
+// queued statements in one round trip, then each statement's check in
+// order. On a failure the batch's transaction is gone (the adapter rolled
+// it back) or, for a failed check, still open for the caller's rollback.
+func (c *syncConn) sync() error {
+	p := c.pipe
+	if p == nil {
+		return nil
+	}
+	c.pipe = nil
+	if c.done {
+		return ErrConnDone
+	}
+	stmts := make([]adapter.Statement, len(p.stmts))
+	for i, q := range p.stmts {
+		stmts[i] = q.stmt
+	}
+	tx, affected, ok, err := p.batcher.BeginBatch(c.ctx, stmts)
+	if !ok && err == nil {
+		// The connection cannot batch now: one statement at a time.
+		if err := c.begin(); err != nil {
+			return p.beginWrap(err)
+		}
+		for _, q := range p.stmts {
+			if err := c.run(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		var be *adapter.BatchError
+		if errors.As(err, &be) && be.Index >= 0 && be.Index < len(p.stmts) {
+			return p.stmts[be.Index].wrap(be.Err)
+		}
+		if be != nil {
+			err = be.Err
+		}
+		return p.beginWrap(fmt.Errorf("begin: %w", err))
+	}
+	c.tx = tx
+	for i, q := range p.stmts {
+		if q.check != nil {
+			if err := q.check(affected[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// drain sends whatever is queued, so that a statement issued directly
+// runs after the ones issued before it.
+func (c *syncConn) drain() error {
+	if err := c.sync(); err != nil {
+		return err
+	}
+	for len(c.deferred) > 0 {
+		q := c.deferred[0]
+		c.deferred = c.deferred[1:]
+		if err := c.run(q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *syncConn) Dialect() string {
@@ -125,8 +279,9 @@ func (c *syncConn) Dialect() string {
 	return ""
 }
 
-// inTx reports whether the runner holds an open transaction.
-func (c *syncConn) inTx() bool { return c.tx != nil }
+// inTx reports whether the runner holds an open transaction (one whose
+// BEGIN is still queued included).
+func (c *syncConn) inTx() bool { return c.tx != nil || c.pipe != nil }
 
 // begin opens a transaction; Exec and Query then run inside it.
 func (c *syncConn) begin() error {
@@ -136,7 +291,7 @@ func (c *syncConn) begin() error {
 	if c.conn == nil {
 		return errors.New("begin: connection does not support transactions")
 	}
-	if c.tx != nil {
+	if c.tx != nil || c.pipe != nil {
 		return errors.New("begin: transaction already open")
 	}
 	tx, err := c.conn.Begin(c.ctx)
@@ -147,18 +302,45 @@ func (c *syncConn) begin() error {
 	return nil
 }
 
-// commit commits the open transaction, if any.
+// commit commits the open transaction, if any, after sending what is
+// queued; statements deferred to the COMMIT travel with it. A queued
+// statement's failure is returned as its wrap made it.
 func (c *syncConn) commit() error {
+	if err := c.sync(); err != nil {
+		return err
+	}
 	if c.tx == nil {
 		return nil
 	}
 	tx := c.tx
+	if bt, ok := tx.(adapter.BatchTx); ok && len(c.deferred) > 0 {
+		d := c.deferred
+		c.tx, c.deferred = nil, nil
+		stmts := make([]adapter.Statement, len(d))
+		for i, q := range d {
+			stmts[i] = q.stmt
+		}
+		err := bt.CommitBatch(c.ctx, stmts)
+		var be *adapter.BatchError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &be) && be.Index >= 0 && be.Index < len(d):
+			return d[be.Index].wrap(be.Err)
+		case be != nil:
+			return fmt.Errorf("commit: %w", be.Err)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	if err := c.drain(); err != nil {
+		return err
+	}
 	c.tx = nil
 	if err := tx.Commit(c.ctx); err != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), cleanupTimeout)
 		_ = tx.Rollback(rctx)
 		cancel()
-		return fmt.Errorf("commit: %w", err)
+		return err
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func sharedConn(t *testing.T, db *testDB) (c adapter.Conn, commit, rollback func
 }
 
 func TestSharedTransaction(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *testDB) {
+	eachTransactionalDB(t, func(t *testing.T, db *testDB) {
 		for _, tc := range []struct {
 			name   string
 			commit bool

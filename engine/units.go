@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
+	"strings"
 
+	"github.com/retort-sql/retort/adapter"
 	"github.com/retort-sql/retort/revgraph"
 	"github.com/retort-sql/retort/script"
 )
@@ -26,6 +29,73 @@ type unit struct {
 	path       string
 	up, down   *body
 	upChecksum string
+}
+
+// doneChecksum is the checksum of the body's first n statements, which an
+// interrupted section's history row carries.
+func (b *body) doneChecksum(n int) string {
+	if b.fn != nil {
+		return ""
+	}
+	return script.Checksum(b.statements[:min(n, len(b.statements))])
+}
+
+// checksumOrEmpty is the body's checksum; a Go function has none.
+func (b *body) checksumOrEmpty() string {
+	if b == nil {
+		return ""
+	}
+	return b.checksum
+}
+
+// commitsImplicitly reports whether a script body holds a statement that a
+// database without transactional DDL commits implicitly (anything but
+// plain DML: INSERT, UPDATE, DELETE, REPLACE, SELECT, WITH, VALUES, SET or
+// DO). Go functions cannot be inspected and report false.
+func (b *body) commitsImplicitly() bool {
+	for _, st := range b.statements {
+		if !isDML(st.SQL) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDML reports whether a statement's first keyword, past comments and a
+// MySQL version comment's opening, names a data statement.
+func isDML(sql string) bool {
+	for {
+		sql = strings.TrimLeft(sql, " \t\r\n(")
+		switch {
+		case strings.HasPrefix(sql, "/*!"), strings.HasPrefix(sql, "/*M!"):
+			sql = strings.TrimLeft(sql[strings.IndexByte(sql, '!')+1:], "0123456789")
+			continue
+		case strings.HasPrefix(sql, "/*"):
+			end := strings.Index(sql, "*/")
+			if end < 0 {
+				return false
+			}
+			sql = sql[end+2:]
+			continue
+		case strings.HasPrefix(sql, "--"), strings.HasPrefix(sql, "#"):
+			end := strings.IndexByte(sql, '\n')
+			if end < 0 {
+				return false
+			}
+			sql = sql[end+1:]
+			continue
+		}
+		break
+	}
+	end := 0
+	for end < len(sql) && (sql[end] >= 'a' && sql[end] <= 'z' || sql[end] >= 'A' && sql[end] <= 'Z') {
+		end++
+	}
+	switch strings.ToUpper(sql[:end]) {
+	case "INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT", "WITH", "VALUES", "SET", "DO":
+		return true
+	}
+	return false
 }
 
 // count is the number of steps of a body: its statements, or 1 for a Go
@@ -57,8 +127,38 @@ func sectionBody(s *script.Section) *body {
 	return &body{noTx: s.NoTx, statements: s.Statements, checksum: s.Checksum}
 }
 
+// syntaxOf returns the statement syntax of the database cfg names, as far as
+// it can be known without connecting: the dialect of cfg's Conn or Pool, of
+// Config.Dialect in offline mode, or of the URL through the Opener. It falls
+// back to the standard syntax, and leaves errors to Open.
+func syntaxOf(cfg *Config) script.Syntax {
+	var d adapter.Dialect
+	switch {
+	case cfg.Conn != nil:
+		d = cfg.Conn.Dialect()
+	case cfg.Pool != nil:
+		d = cfg.Pool.Dialect()
+	case cfg.Opener != nil:
+		name := cfg.URL
+		if cfg.Offline != nil && cfg.Dialect != "" {
+			name = cfg.Dialect
+		}
+		if name == "" {
+			name = DefaultURL
+		}
+		d, _ = cfg.Opener.Dialect(name)
+	}
+	if d == nil {
+		return script.SyntaxStandard
+	}
+	return script.SyntaxFor(d.Name())
+}
+
 // loadCatalog reads the scripts and Go revisions of cfg and builds the graph.
-func loadCatalog(cfg *Config) (*catalog, error) {
+// Statements are split by the syntax of cfg's database (see syntaxOf).
+// With headersOnly it reads each script's header only (script.LoadHeaders):
+// enough for the graph, not for running.
+func loadCatalog(cfg *Config, headersOnly bool) (*catalog, error) {
 	fsys := cfg.Scripts
 	if fsys == nil {
 		fsys = os.DirFS("migrations")
@@ -70,9 +170,13 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 	var files []*script.File
 	if cfg.Scripts != nil || len(cfg.GoRevisions) == 0 || dirExists(fsys, dir) {
 		var err error
-		files, err = script.Load(fsys, dir)
+		if headersOnly {
+			files, err = script.LoadHeaders(fsys, dir)
+		} else {
+			files, err = script.LoadSyntax(fsys, dir, syntaxOf(cfg))
+		}
 		if err != nil {
-			return nil, err
+			return nil, nameScriptDir(err, cfg, dir)
 		}
 	}
 	revs := make([]revgraph.Revision, 0, len(files)+len(cfg.GoRevisions))
@@ -113,6 +217,23 @@ func loadCatalog(cfg *Config) (*catalog, error) {
 		return nil, err
 	}
 	return &catalog{graph: g, units: units}, nil
+}
+
+// nameScriptDir makes an error about the script folder itself name it as
+// the caller gave it: "migrations" for the default source, and the root of
+// Config.Scripts instead of a bare ".".
+func nameScriptDir(err error, cfg *Config, dir string) error {
+	var se *script.Error
+	if !errors.As(err, &se) || se.Path != dir || se.Line != 0 {
+		return err
+	}
+	switch {
+	case cfg.Scripts == nil:
+		se.Path = path.Join("migrations", dir)
+	case dir == ".":
+		se.Path = ". (the root of Config.Scripts)"
+	}
+	return err
 }
 
 func dirExists(fsys fs.FS, dir string) bool {

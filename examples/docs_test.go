@@ -18,6 +18,8 @@ func TestDocLinks(t *testing.T) {
 		"../docs/cookbook.md",
 		"../docs/errors.md",
 		"../docs/comparison.md",
+		"../docs/coming-from.md",
+		"../docs/config.md",
 		"k8s-job/README.md",
 	}
 	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)

@@ -1,7 +1,7 @@
 // Package open turns database URLs into Retort pools, dialects and engines.
 //
 // It is the one package that imports every adapter (adapter/postgres,
-// adapter/sqlite): the engine depends on the adapter SPI only, so that a
+// adapter/sqlite, adapter/mysql): the engine depends on the adapter SPI only, so that a
 // service that builds its engine on a pool of its own links only the
 // adapter it uses. Importing open links them all; that is what the CLI and
 // programs that take a URL from their configuration want.
@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
@@ -36,7 +37,8 @@ func (Opener) Open(ctx context.Context, url string) (adapter.Pool, error) { retu
 func (Opener) Dialect(urlOrName string) (adapter.Dialect, error) { return Dialect(urlOrName) }
 
 // Pool opens a pool on url (postgres://…, postgresql://…, sqlite:PATH,
-// sqlite::memory:, and the other forms internal/dsn parses) and checks that
+// sqlite::memory:, mysql://…, mariadb://…, and the other forms internal/dsn
+// parses, SQLAlchemy's mysql+pymysql:// among them) and checks that
 // it can connect. The caller closes the pool. Errors name the URL without
 // its password.
 func Pool(ctx context.Context, url string) (adapter.Pool, error) {
@@ -50,6 +52,11 @@ func Pool(ctx context.Context, url string) (adapter.Pool, error) {
 		p, err = postgres.Open(ctx, d.URL)
 	case dsn.SQLite:
 		p, err = sqlite.Open(ctx, d.Path)
+	case dsn.MySQL:
+		var driverDSN string
+		if driverDSN, err = d.MySQLDriverDSN(); err == nil {
+			p, err = mysql.Open(ctx, driverDSN)
+		}
 	default:
 		return nil, fmt.Errorf("open %s: %w: no adapter for %s", d.Redacted(), dsn.ErrUnsupported, d.Kind)
 	}
@@ -60,7 +67,8 @@ func Pool(ctx context.Context, url string) (adapter.Pool, error) {
 }
 
 // Dialect returns the dialect of a URL, or of a dialect name ("postgres",
-// "postgresql" or "sqlite"), without connecting to anything.
+// "postgresql", "sqlite", "mysql" or "mariadb"), without connecting to
+// anything.
 func Dialect(urlOrName string) (adapter.Dialect, error) {
 	kind, err := kindOf(urlOrName)
 	if err != nil {
@@ -71,8 +79,10 @@ func Dialect(urlOrName string) (adapter.Dialect, error) {
 		return postgres.Dialect{}, nil
 	case dsn.SQLite:
 		return sqlite.Dialect{}, nil
+	case dsn.MySQL:
+		return mysql.Dialect{}, nil
 	}
-	return nil, fmt.Errorf("unknown dialect %q (want postgres or sqlite)", kind.String())
+	return nil, fmt.Errorf("unknown dialect %q (want postgres, sqlite or mysql)", kind.String())
 }
 
 func kindOf(urlOrName string) (dsn.Kind, error) {
@@ -81,9 +91,11 @@ func kindOf(urlOrName string) (dsn.Kind, error) {
 		return dsn.Postgres, nil
 	case "sqlite":
 		return dsn.SQLite, nil
+	case "mysql", "mariadb":
+		return dsn.MySQL, nil
 	}
 	if !strings.Contains(urlOrName, ":") && !strings.Contains(urlOrName, "=") {
-		return 0, fmt.Errorf("unknown dialect %q (want postgres or sqlite)", urlOrName)
+		return 0, fmt.Errorf("unknown dialect %q (want postgres, sqlite or mysql)", urlOrName)
 	}
 	d, err := dsn.Parse(urlOrName)
 	if err != nil {

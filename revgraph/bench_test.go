@@ -75,3 +75,59 @@ func BenchmarkHistory10k(b *testing.B) {
 		}
 	}
 }
+
+// wideMerge builds a base, n heads on top of it and one revision merging
+// them all.
+func wideMerge(n int) []Revision {
+	revs := []Revision{{ID: "base0", Message: "base"}}
+	down := make([]string, 0, n)
+	for i := range n {
+		id := fmt.Sprintf("h%06d", i)
+		revs = append(revs, Revision{ID: id, Down: []string{"base0"}, Message: "head"})
+		down = append(down, id)
+	}
+	return append(revs, Revision{ID: "merge0", Down: down, Message: "merge"})
+}
+
+// BenchmarkWideMerge builds, plans the upgrade and the downgrade, and lists
+// the history of a merge of n heads; the time per doubling of n shows
+// whether a step is worse than linear.
+func BenchmarkWideMerge(b *testing.B) {
+	for _, n := range []int{1000, 2000, 4000} {
+		revs := wideMerge(n)
+		b.Run(fmt.Sprintf("new/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := New(revs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		g, err := New(revs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("upgrade/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				p, err := g.Upgrade(nil, "head")
+				if err != nil || len(p.Steps) != n+2 || len(p.To) != 1 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("downgrade/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				p, err := g.Downgrade([]string{"merge0"}, "base")
+				if err != nil || len(p.Steps) != n+2 || len(p.To) != 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("history/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if h, err := g.History("", nil); err != nil || len(h) != n+2 {
+					b.Fatal(err, len(h))
+				}
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ type goldenCase struct {
 	Op     string          `json:"op"`
 	Rows   []string        `json:"rows"`
 	Target *string         `json:"target"`
+	Tgts   []string        `json:"targets"` // stamp_all
 	OK     bool            `json:"ok"`
 	Kind   string          `json:"kind"`
 	Error  string          `json:"error"`
@@ -90,7 +91,7 @@ func sorted(xs []string) []string {
 }
 
 func TestGoldenAlembic(t *testing.T) {
-	for _, file := range []string{"hand.json", "random.json"} {
+	for _, file := range []string{"hand.json", "random.json", "explicit.json"} {
 		for _, gg := range loadGolden(t, file) {
 			t.Run(gg.Name, func(t *testing.T) {
 				g, err := New(toRevisions(gg.Revisions))
@@ -146,6 +147,8 @@ func runGoldenCase(g *Graph, c goldenCase) string {
 		got, err = g.Stamp(c.Rows, target, false)
 	case "stamp_purge":
 		got, err = g.Stamp(c.Rows, target, true)
+	case "stamp_all":
+		got, err = g.StampAll(c.Rows, c.Tgts, false)
 	case "resolve":
 		// Alembic's upgrade-target resolution.
 		var xs []rv
@@ -192,7 +195,7 @@ func runGoldenCase(g *Graph, c goldenCase) string {
 		return fmt.Sprintf("error %v, Alembic succeeds with %s", err, c.Result)
 	}
 	switch c.Op {
-	case "upgrade", "downgrade", "stamp", "stamp_purge":
+	case "upgrade", "downgrade", "stamp", "stamp_purge", "stamp_all":
 		var want planResult
 		if e := json.Unmarshal(c.Result, &want); e != nil {
 			return e.Error()

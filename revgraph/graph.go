@@ -97,7 +97,10 @@ func New(revs []Revision) (*Graph, error) {
 			if slices.Contains(r.BranchLabels[:k], l) {
 				continue
 			}
-			if why := badIdent(l); why != "" {
+			if why := badIdent(l); why != "" || !ValidLabel(l) {
+				if why == "" {
+					why = "use letters, digits, _ and ."
+				}
 				errs = append(errs, &LabelError{Label: l, Revisions: []string{where(r.ID, r.Origin)}, Reason: "is invalid (" + why + ")"})
 				continue
 			}

@@ -214,27 +214,77 @@ func (g *Graph) dependentsIn(t rv, set []bool) []string {
 	return out
 }
 
-// versionTable replays Alembic's HeadMaintainer on the version rows.
+// versionTable replays Alembic's HeadMaintainer on the version rows. Rows
+// keep their order; a removed row leaves a dead slot (live reports which),
+// so every operation costs one map access however many rows there are.
 type versionTable struct {
-	rows []string
+	slots []string
+	pos   map[string]int // live row -> its slot
 }
 
-func (t *versionTable) has(v string) bool { return slices.Contains(t.rows, v) }
+func newVersionTable(rows []string) *versionTable {
+	t := &versionTable{slots: slices.Clone(rows), pos: make(map[string]int, len(rows))}
+	for i, r := range rows {
+		if _, dup := t.pos[r]; !dup {
+			t.pos[r] = i
+		}
+	}
+	return t
+}
+
+// live reports whether slot i holds a row. Of a row given twice in the
+// initial rows only the first slot is live.
+func (t *versionTable) live(i int) bool {
+	j, ok := t.pos[t.slots[i]]
+	return ok && j == i
+}
+
+// rows lists the live rows in order; never nil.
+func (t *versionTable) rows() []string {
+	out := make([]string, 0, len(t.pos))
+	for i, r := range t.slots {
+		if t.live(i) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// each calls f on every live row in order until f returns false.
+func (t *versionTable) each(f func(string) bool) {
+	for i, r := range t.slots {
+		if t.live(i) && !f(r) {
+			return
+		}
+	}
+}
+
+func (t *versionTable) has(v string) bool {
+	_, ok := t.pos[v]
+	return ok
+}
 
 func (t *versionTable) insert(v string) (VersionOp, error) {
 	if t.has(v) {
 		return VersionOp{}, &RangeError{Reason: "revision " + v + " is already a version row"}
 	}
-	t.rows = append(t.rows, v)
+	t.pos[v] = len(t.slots)
+	t.slots = append(t.slots, v)
 	return VersionOp{Kind: OpInsert, To: v}, nil
 }
 
 func (t *versionTable) delete(v string) (VersionOp, error) {
-	i := slices.Index(t.rows, v)
-	if i < 0 {
+	if !t.has(v) {
 		return VersionOp{}, &RangeError{Reason: "revision " + v + " is not a version row"}
 	}
-	t.rows = slices.Delete(t.rows, i, i+1)
+	delete(t.pos, v)
+	if dead := len(t.slots) - len(t.pos); dead > 32 && dead > len(t.pos) {
+		// Keep walks over the rows proportional to the rows.
+		t.slots = t.rows()
+		for i, r := range t.slots {
+			t.pos[r] = i
+		}
+	}
 	return VersionOp{Kind: OpDelete, From: v}, nil
 }
 
@@ -242,30 +292,67 @@ func (t *versionTable) update(from, to string) (VersionOp, error) {
 	if t.has(to) {
 		return VersionOp{}, &RangeError{Reason: "revision " + to + " is already a version row"}
 	}
-	i := slices.Index(t.rows, from)
-	if i < 0 {
+	i, ok := t.pos[from]
+	if !ok {
 		return VersionOp{}, &RangeError{Reason: "revision " + from + " is not a version row"}
 	}
-	t.rows[i] = to
+	delete(t.pos, from)
+	t.slots[i] = to
+	t.pos[to] = i
 	return VersionOp{Kind: OpUpdate, From: from, To: to}, nil
 }
 
-// inAncestryOfOthers reports whether x is an ancestor of one of the rows
-// other than skip.
-func (g *Graph) inAncestryOfRows(x rv, rows []string, skip func(string) bool) bool {
-	for _, r := range rows {
-		if skip(r) {
-			continue
+// inAncestryOfRows reports, for each of xs, whether it is one of the rows
+// other than those skip accepts, or an ancestor of one (depends_on
+// included). One walk down from all those rows answers for every x: it
+// stops below the oldest x, so a merge of n parents costs the ancestry
+// between the rows and the parents once, not n times.
+func (g *Graph) inAncestryOfRows(xs []rv, t *versionTable, skip func(string) bool) []bool {
+	out := make([]bool, len(xs))
+	if len(xs) == 0 {
+		return out
+	}
+	want := make(map[int32][]int, len(xs))
+	minGen := g.nodes[xs[0]].gen
+	for i, x := range xs {
+		want[x] = append(want[x], i)
+		minGen = min(minGen, g.nodes[x].gen)
+	}
+	left := len(want)
+	seen := map[int32]bool{}
+	var stack []int32
+	visit := func(x int32) {
+		if seen[x] {
+			return
 		}
-		h, err := g.getRevision(r)
-		if err != nil || h < 0 {
-			continue
+		seen[x] = true
+		if is, ok := want[x]; ok {
+			for _, i := range is {
+				out[i] = true
+			}
+			left--
 		}
-		if g.isAncestor(x, h, true) {
-			return true
+		if g.nodes[x].gen > minGen {
+			stack = append(stack, x)
 		}
 	}
-	return false
+	t.each(func(r string) bool {
+		if skip(r) {
+			return true
+		}
+		if h, err := g.getRevision(r); err == nil && h >= 0 {
+			visit(h)
+		}
+		for len(stack) > 0 && left > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, d := range g.nodes[x].normDown {
+				visit(d)
+			}
+		}
+		return left > 0
+	})
+	return out
 }
 
 // revisionOps are the version-row changes after running x in direction up
@@ -285,7 +372,11 @@ func (g *Graph) revisionOps(t *versionTable, x rv, up bool) ([]VersionOp, error)
 		return []VersionOp{op}, err
 	}
 	down := g.idsOf(nd.normDown)
-	inDown := func(r string) bool { return slices.Contains(down, r) }
+	downSet := make(map[string]bool, len(down))
+	for _, d := range down {
+		downSet[d] = true
+	}
+	inDown := func(r string) bool { return downSet[r] }
 	var ops []VersionOp
 	add := func(op VersionOp, err error) error {
 		if err == nil {
@@ -295,8 +386,9 @@ func (g *Graph) revisionOps(t *versionTable, x rv, up bool) ([]VersionOp, error)
 	}
 	unmergeTo := func() []string {
 		var to []string
-		for _, d := range nd.normDown {
-			if !g.inAncestryOfRows(d, t.rows, func(r string) bool { return r == id }) {
+		held := g.inAncestryOfRows(nd.normDown, t, func(r string) bool { return r == id })
+		for i, d := range nd.normDown {
+			if !held[i] {
 				to = append(to, g.id(d))
 			}
 		}
@@ -304,11 +396,12 @@ func (g *Graph) revisionOps(t *versionTable, x rv, up bool) ([]VersionOp, error)
 	}
 	heldDown := func() []string {
 		var held []string
-		for _, r := range t.rows {
+		t.each(func(r string) bool {
 			if inDown(r) {
 				held = append(held, r)
 			}
-		}
+			return true
+		})
 		return held
 	}
 	if !up && t.has(id) && (len(down) == 0 || len(unmergeTo()) == 0) {
@@ -322,8 +415,9 @@ func (g *Graph) revisionOps(t *versionTable, x rv, up bool) ([]VersionOp, error)
 		// dependency already implied by another parent) and crashes;
 		// only rows are replaced here.
 		var from []string
-		for _, d := range nd.normDown {
-			if t.has(g.id(d)) && !g.inAncestryOfRows(d, t.rows, inDown) {
+		implied := g.inAncestryOfRows(nd.normDown, t, inDown)
+		for i, d := range nd.normDown {
+			if t.has(g.id(d)) && !implied[i] {
 				from = append(from, g.id(d))
 			}
 		}
@@ -399,7 +493,7 @@ func (g *Graph) destErr(err error, target, verb string) error {
 }
 
 func (g *Graph) runSteps(current []string, order []int32, up bool) (*Plan, error) {
-	t := &versionTable{rows: slices.Clone(current)}
+	t := newVersionTable(current)
 	p := &Plan{From: slices.Clone(current), Steps: make([]Step, 0, len(order))}
 	dir := Up
 	if !up {
@@ -412,10 +506,7 @@ func (g *Graph) runSteps(current []string, order []int32, up bool) (*Plan, error
 		}
 		p.Steps = append(p.Steps, Step{Revision: g.nodes[x].rev, Direction: dir, Ops: ops})
 	}
-	p.To = t.rows
-	if p.To == nil {
-		p.To = []string{}
-	}
+	p.To = t.rows()
 	return p, nil
 }
 
@@ -424,6 +515,14 @@ func (g *Graph) runSteps(current []string, order []int32, up bool) (*Plan, error
 // and replaced (Plan.Purge is set: the table is emptied first). Each step's
 // Revision is the revision stamped (for a stamp to base, the row removed).
 func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error) {
+	return g.StampAll(current, []string{target}, purge)
+}
+
+// StampAll is Stamp to several targets at once (`stamp a b`), as Alembic
+// accepts: each target is resolved and stamped in turn, and base among
+// others adds nothing.
+func (g *Graph) StampAll(current, targets []string, purge bool) (*Plan, error) {
+	target := strings.Join(targets, " ")
 	heads := current
 	if purge {
 		heads = nil
@@ -438,8 +537,11 @@ func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error
 		}
 	}
 	var filtered []rv
-	if target != "" {
-		fh, err := g.filterForLineage(headRevs, target, true)
+	for _, tg := range targets {
+		if tg == "" {
+			continue
+		}
+		fh, err := g.filterForLineage(headRevs, tg, true)
 		if err != nil {
 			return nil, err
 		}
@@ -449,12 +551,16 @@ func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error
 			}
 		}
 	}
-	if target == "" {
-		target = "base"
+	if len(targets) == 0 || len(targets) == 1 && targets[0] == "" {
+		targets, target = []string{"base"}, "base"
 	}
-	dests, err := g.getRevisions(target)
-	if err != nil {
-		return nil, err
+	var dests []rv
+	for _, tg := range targets {
+		xs, err := g.getRevisions(tg)
+		if err != nil {
+			return nil, err
+		}
+		dests = append(dests, xs...)
 	}
 	if len(dests) == 0 {
 		dests = []rv{rvNone}
@@ -468,7 +574,7 @@ func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error
 			i--
 		}
 	}
-	t := &versionTable{rows: slices.Clone(heads)}
+	t := newVersionTable(heads)
 	p := &Plan{From: slices.Clone(current), StampOnly: true, Purge: purge}
 	step := func(rev rv, dir Direction, ops ...func() (VersionOp, error)) error {
 		s := Step{Revision: g.nodes[rev].rev, Direction: dir}
@@ -532,10 +638,7 @@ func (g *Graph) Stamp(current []string, target string, purge bool) (*Plan, error
 			return nil, err
 		}
 	}
-	p.To = t.rows
-	if p.To == nil {
-		p.To = []string{}
-	}
+	p.To = t.rows()
 	return p, nil
 }
 

@@ -72,46 +72,163 @@ func (e *explorer) moveDown(old, next int32) {
 	}
 }
 
+// pending is the list of heads a topological walk still has to finish, in
+// the order Alembic keeps it. A head removed from the list leaves a dead
+// slot and new heads take new slots at the end, so slot order is list
+// order; a tree of the largest generation under each range of slots finds
+// the first head that could have a given revision as an ancestor without
+// asking every head.
+type pending struct {
+	g    *Graph
+	node []int32     // slot -> head (meaningful while alive)
+	exp  []*explorer // slot -> explorer of the head's ancestry
+	tree []int32     // max generation per range of slots; -1 for none
+	size int         // leaves in tree
+	live int
+}
+
+func newPending(g *Graph, capacity int) *pending {
+	size := 1
+	for size < capacity {
+		size *= 2
+	}
+	p := &pending{g: g, tree: make([]int32, 2*size), size: size}
+	for i := range p.tree {
+		p.tree[i] = -1
+	}
+	return p
+}
+
+func (p *pending) set(slot int, gen int32) {
+	i := slot + p.size
+	p.tree[i] = gen
+	for i > 1 {
+		i /= 2
+		p.tree[i] = max(p.tree[2*i], p.tree[2*i+1])
+	}
+}
+
+// push appends head x and returns its slot.
+func (p *pending) push(x int32) int {
+	slot := len(p.node)
+	if slot == p.size {
+		p.grow()
+	}
+	p.node = append(p.node, x)
+	p.exp = append(p.exp, newExplorer(p.g, x))
+	p.set(slot, p.g.nodes[x].gen)
+	p.live++
+	return slot
+}
+
+func (p *pending) grow() {
+	q := newPending(p.g, 2*p.size)
+	for slot := range p.node {
+		q.tree[q.size+slot] = p.tree[p.size+slot]
+	}
+	for i := q.size - 1; i > 0; i-- {
+		q.tree[i] = max(q.tree[2*i], q.tree[2*i+1])
+	}
+	p.tree, p.size = q.tree, q.size
+}
+
+// replace puts head x into slot in place of the head there.
+func (p *pending) replace(slot int, x int32, exp *explorer) {
+	p.node[slot] = x
+	p.exp[slot] = exp
+	p.set(slot, p.g.nodes[x].gen)
+}
+
+func (p *pending) remove(slot int) {
+	p.exp[slot] = nil
+	p.set(slot, -1)
+	p.live--
+}
+
+func (p *pending) alive(slot int) bool { return p.tree[p.size+slot] >= 0 }
+
+// firstAbove returns the first live slot at or after from whose head's
+// generation exceeds gen, or -1.
+func (p *pending) firstAbove(from int, gen int32) int {
+	if from >= len(p.node) {
+		return -1
+	}
+	// Walk up from the leaf of from, looking right for a subtree that
+	// qualifies, then down it to its leftmost qualifying leaf.
+	i := from + p.size
+	if p.tree[i] > gen {
+		return from
+	}
+	for i > 1 {
+		if i%2 == 0 && p.tree[i+1] > gen {
+			i++
+			for i < p.size {
+				if p.tree[2*i] > gen {
+					i = 2 * i
+				} else {
+					i = 2*i + 1
+				}
+			}
+			return i - p.size
+		}
+		i /= 2
+	}
+	return -1
+}
+
+// prev is the live slot before slot, or the first live slot if none.
+func (p *pending) prev(slot int) int {
+	for s := slot - 1; s >= 0; s-- {
+		if p.alive(s) {
+			return s
+		}
+	}
+	return p.firstAbove(0, -1)
+}
+
 // topoSort orders todo newest first the way Alembic's _topological_sort
 // does: it walks down from the heads in declaration order, finishing a
 // branch before moving on unless another pending head still needs the
 // candidate as an ancestor.
 func (g *Graph) topoSort(todo []bool, count int, heads []rv) ([]int32, error) {
 	inCur := make([]bool, len(g.nodes))
-	var cur []int32
+	var start []int32
 	for _, h := range heads {
 		if h >= 0 && todo[h] && !inCur[h] {
 			inCur[h] = true
-			cur = append(cur, h)
+			start = append(start, h)
 		}
 	}
-	sort.Slice(cur, func(i, j int) bool { return cur[i] < cur[j] })
-	exps := make([]*explorer, len(cur))
-	for i, h := range cur {
-		exps[i] = newExplorer(g, h)
+	sort.Slice(start, func(i, j int) bool { return start[i] < start[j] })
+	cur := newPending(g, len(start)+1)
+	for _, h := range start {
+		cur.push(h)
 	}
 	out := make([]int32, 0, count)
 	idx := 0
 	for {
-		if len(cur) == 0 {
+		if cur.live == 0 {
 			if len(out) == count {
 				break
 			}
 			// Alembic fails an assertion here: some revisions of the range
 			// are reachable only through revisions outside it. Continue
 			// from the newest of them instead.
-			cur = g.tips(todo)
-			exps = exps[:0]
-			for _, h := range cur {
+			tips := g.tips(todo)
+			cur = newPending(g, len(tips)+1)
+			for _, h := range tips {
 				inCur[h] = true
-				exps = append(exps, newExplorer(g, h))
+				cur.push(h)
 			}
 			idx = 0
 		}
-		cand := cur[idx]
+		cand := cur.node[idx]
+		// Only a head of a later generation can have cand as an ancestor
+		// (the heads are distinct, so none is cand itself).
 		switched := false
-		for j := range cur {
-			if j != idx && exps[j].has(cand) {
+		gen := g.nodes[cand].gen
+		for j := cur.firstAbove(0, gen); j >= 0; j = cur.firstAbove(j+1, gen) {
+			if j != idx && cur.exp[j].has(cand) {
 				idx = j
 				switched = true
 				break
@@ -131,26 +248,24 @@ func (g *Graph) topoSort(todo []bool, count int, heads []rv) ([]int32, error) {
 				add = append(add, r)
 			}
 		}
+		inCur[cand] = false
 		if len(add) == 0 {
-			inCur[cand] = false
-			cur = append(cur[:idx], cur[idx+1:]...)
-			exps = append(exps[:idx], exps[idx+1:]...)
-			if idx > 0 {
-				idx--
+			cur.remove(idx)
+			if cur.live > 0 {
+				idx = cur.prev(idx)
 			}
 			continue
 		}
-		inCur[cand] = false
-		cur[idx] = add[0]
 		inCur[add[0]] = true
 		if !nd.normDeps && len(nd.down) == 1 {
-			exps[idx].moveDown(cand, add[0])
+			e := cur.exp[idx]
+			e.moveDown(cand, add[0])
+			cur.replace(idx, add[0], e)
 		} else {
-			exps[idx] = newExplorer(g, add[0])
+			cur.replace(idx, add[0], newExplorer(g, add[0]))
 			for _, a := range add[1:] {
 				inCur[a] = true
-				cur = append(cur, a)
-				exps = append(exps, newExplorer(g, a))
+				cur.push(a)
 			}
 		}
 	}

@@ -40,7 +40,7 @@ func TestRenderRoundTrip(t *testing.T) {
 		{name: "base", rev: revgraph.Revision{ID: "ae1027a6acf0"}},
 		{name: "everything", rev: revgraph.Revision{
 			ID: "1975ea83b712", Down: []string{"ae1027a6acf0", "27c6a30d7c24"},
-			BranchLabels: []string{"billing", "v2.0-beta"}, DependsOn: []string{"55af2cb1c267", "billing"},
+			BranchLabels: []string{"billing", "v2.0_beta"}, DependsOn: []string{"55af2cb1c267", "billing"},
 			Message: "add invoice table, and a 'quoted' word",
 		}, date: "2026-11-23T10:00:00Z", up: "CREATE TABLE invoice (id bigint);\nCREATE INDEX i ON invoice (id);", down: "DROP TABLE invoice;", wantUp: 2, wantDown: 1},
 		{name: "multi-line message", rev: revgraph.Revision{ID: "a", Message: "first\nsecond\r\nthird"}, wantRevMsg: "first second third"},

@@ -3,10 +3,7 @@ package script
 import (
 	"errors"
 	"io/fs"
-	"path"
 	"runtime"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -16,13 +13,36 @@ import (
 // the root.
 //
 // Files and folders whose names start with "." are skipped (editor lock
-// files, .git), as are files whose names do not end in ".sql". The files
+// files, .git), as are files whose names do not end in ".sql". Symbolic
+// links to files and folders are followed (a Kubernetes ConfigMap volume
+// links each file to ..data/<name>), a link loop is an error, and a file
+// reachable by several paths is loaded once. A *.sql entry that cannot be
+// read (a broken link, a special file) is an error naming its path. The files
 // are returned sorted by Path, which is the path within fsys ("dir/a.sql",
 // not "a.sql"). All problems are reported, joined with errors.Join; a
 // directory that does not exist is an [*Error] that wraps
 // [fs.ErrNotExist]. Duplicate revision ids across files are not checked
 // here: the revision graph reports them, naming both files.
 func Load(fsys fs.FS, dir string) ([]*File, error) {
+	return LoadSyntax(fsys, dir, SyntaxStandard)
+}
+
+// LoadSyntax is [Load] with the statements split by syn's rules.
+func LoadSyntax(fsys fs.FS, dir string, syn Syntax) ([]*File, error) {
+	return load(fsys, dir, func(fsys fs.FS, p string) (*File, error) { return readFile(fsys, p, syn) })
+}
+
+// readFile reads and parses one whole script.
+func readFile(fsys fs.FS, p string, syn Syntax) (*File, error) {
+	data, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
+	}
+	return ParseSyntax(p, data, syn)
+}
+
+// load is Load with the function that reads and parses one file.
+func load(fsys fs.FS, dir string, read func(fs.FS, string) (*File, error)) ([]*File, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -37,34 +57,9 @@ func Load(fsys fs.FS, dir string) ([]*File, error) {
 		return nil, &Error{Path: dir, Msg: "script directory is not a directory", Err: fs.ErrInvalid}
 	}
 
-	var paths []string
-	var errs []error
-	walkErr := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err})
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		if p != dir && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() && path.Ext(name) == ".sql" {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	if walkErr != nil {
-		errs = append(errs, &Error{Path: dir, Msg: "cannot read script directory: " + walkErr.Error(), Err: walkErr})
-	}
-	slices.Sort(paths)
+	paths, errs := collectScripts(fsys, dir)
 
-	parsed := readAll(fsys, paths)
+	parsed := readAll(fsys, paths, read)
 	files := make([]*File, 0, len(paths))
 	for _, r := range parsed {
 		if r.err != nil {
@@ -91,16 +86,10 @@ const loadWorkers = 8
 
 // readAll reads and parses every path, in parallel for large directories,
 // and returns the outcomes in the order of paths.
-func readAll(fsys fs.FS, paths []string) []parsedFile {
+func readAll(fsys fs.FS, paths []string, read func(fs.FS, string) (*File, error)) []parsedFile {
 	out := make([]parsedFile, len(paths))
 	one := func(i int) {
-		p := paths[i]
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			out[i].err = &Error{Path: p, Msg: "cannot read: " + err.Error(), Err: err}
-			return
-		}
-		out[i].file, out[i].err = Parse(p, data)
+		out[i].file, out[i].err = read(fsys, paths[i])
 	}
 	workers := min(loadWorkers, runtime.GOMAXPROCS(0)*4, len(paths)/64)
 	if workers <= 1 {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/retort-sql/retort/revgraph"
 )
 
 // Header directive names, in the order Render writes them.
@@ -36,7 +38,12 @@ type section struct {
 //
 // The first problem found is returned as an [*Error] whose Path is path.
 func Parse(path string, data []byte) (*File, error) {
-	f, err := parse(data)
+	return ParseSyntax(path, data, SyntaxStandard)
+}
+
+// ParseSyntax is [Parse] with the statements split by syn's rules.
+func ParseSyntax(path string, data []byte, syn Syntax) (*File, error) {
+	f, err := parse(data, syn)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -49,7 +56,7 @@ func Parse(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
-func parse(data []byte) (*File, error) {
+func parse(data []byte, syn Syntax) (*File, error) {
 	if err := checkEncoding(data); err != nil {
 		return nil, err
 	}
@@ -112,7 +119,7 @@ func parse(data []byte) (*File, error) {
 	}
 	for _, s := range sections {
 		body := strings.Join(lines[s.start:s.end], "\n")
-		stmts, err := Split(body, s.start+1)
+		stmts, err := syn.split(body, s.start+1)
 		if err != nil {
 			return nil, err
 		}
@@ -176,9 +183,9 @@ func (f *File) setHeader(name, value string, ln int) error {
 	case dirDownRevision:
 		r.Down, err = list(name, value, ln, ValidID, "revision id", "letters, digits and _")
 	case dirBranchLabels:
-		r.BranchLabels, err = list(name, value, ln, ValidLabel, "branch label", "letters, digits, _, - and .")
+		r.BranchLabels, err = list(name, value, ln, ValidLabel, "branch label", "letters, digits, _ and .")
 	case dirDependsOn:
-		r.DependsOn, err = list(name, value, ln, ValidLabel, "revision or label", "letters, digits, _, - and .")
+		r.DependsOn, err = list(name, value, ln, ValidLabel, "revision or label", "letters, digits, _ and .")
 	case dirMessage:
 		r.Message = value
 	case dirCreateDate:
@@ -270,9 +277,10 @@ func ValidID(s string) bool {
 }
 
 // ValidLabel reports whether s is a valid branch label (or depends_on
-// item): one or more ASCII letters, digits, '_', '-' and '.'.
+// item): one or more ASCII letters, digits, '_' and '.', as
+// [revgraph.ValidLabel] says.
 func ValidLabel(s string) bool {
-	return validChars(s, "_-.")
+	return revgraph.ValidLabel(s)
 }
 
 func validChars(s, extra string) bool {

@@ -124,3 +124,37 @@ END;`, 1)
 	//   UPDATE n SET c = c + 1;
 	// END
 }
+
+func TestSplitMySQLGolden(t *testing.T) {
+	inputs, err := filepath.Glob(filepath.Join("testdata", "split_mysql", "*.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inputs) == 0 {
+		t.Fatal("no golden inputs in testdata/split_mysql")
+	}
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".sql")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := formatSplit(script.SplitMySQL(string(data), 1))
+			golden := strings.TrimSuffix(in, ".sql") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("SplitMySQL(%s) differs from %s\n--- got\n%s--- want\n%s", in, golden, got, want)
+			}
+		})
+	}
+}

@@ -107,7 +107,7 @@ func (c *conn) wrapErr(ctx context.Context, err error) error {
 	if c.raw != nil && c.raw.IsClosed() {
 		var broken *adapter.ConnBrokenError
 		if !errors.As(err, &broken) {
-			err = &adapter.ConnBrokenError{Err: err}
+			err = &adapter.ConnBrokenError{Interrupted: ctx.Err() != nil, Err: err}
 		}
 	}
 	return err

@@ -79,6 +79,11 @@ func TestDialectSQL(t *testing.T) {
 		{"insert", []string{d.InsertHead(vt)}, []string{`INSERT INTO "app"."migrate_version" (version_num) VALUES ($1)`}},
 		{"delete", []string{d.DeleteHead(vt)}, []string{`DELETE FROM "app"."migrate_version" WHERE version_num = $1`}},
 		{"update", []string{d.UpdateHead(vt)}, []string{`UPDATE "app"."migrate_version" SET version_num = $1 WHERE version_num = $2`}},
+		{"purge", []string{d.DeleteAllHeads(vt)}, []string{`DELETE FROM "app"."migrate_version"`}},
+		{"placeholder", []string{d.Placeholder(2)}, []string{`$2`}},
+		{"select history", []string{d.SelectHistory(adapter.Ident{Name: "h"})}, []string{
+			`SELECT revision, direction, status, checksum, statements_done, statements_total, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), duration_ms, db_user, client_host, application, tool_version FROM "h"`,
+		}},
 		{"literal", []string{d.Literal(`it's \n`)}, []string{`'it''s \n'`}},
 		{"name", []string{d.Name()}, []string{"postgres"}},
 	}

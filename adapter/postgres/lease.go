@@ -29,7 +29,8 @@ const (
 // ErrLeaseLost is wrapped by the error a [LeaseLocker]'s unlock returns when
 // the lease was taken over by another holder (or deleted) while it was held:
 // the heartbeat could not extend it in time, so another run may have started
-// while this one was still running. It wraps [adapter.ErrLockLost].
+// while this one was still running; a lease's [adapter.Fence] returns it
+// too. It wraps [adapter.ErrLockLost].
 var ErrLeaseLost = fmt.Errorf("lease lost: %w", adapter.ErrLockLost)
 
 // LeaseOptions configures a [LeaseLocker]. The zero value uses the defaults.
@@ -69,10 +70,19 @@ type LeaseOptions struct {
 // so client clocks need not agree. While waiting, Lock reports the holder
 // and its expiry through the [adapter.LockWaitFunc] in ctx every 5 s.
 //
-// Guarantees and limits: two runs never hold a live lease at once. A holder
-// that cannot reach the database for longer than Lease (a network partition,
-// a paused process) loses its lease and may overlap with the next holder;
-// its unlock then returns an error wrapping [ErrLeaseLost]. Choose Lease well
+// Guarantees and limits: two runs never hold a live lease at once, and a
+// holder that lost its lease commits nothing more. A holder that cannot
+// reach the database for longer than Lease (a network partition, a paused
+// process) loses its lease, and the next run may take over. The lease is
+// fenced: [LeaseLocker.LockFenced] returns an [adapter.Fence] that the
+// engine runs inside every transaction that writes version rows, just
+// before its COMMIT; it extends the lease by token and must find exactly one
+// unexpired row of its own, else the transaction is rolled back with an
+// error wrapping [ErrLeaseLost] (and [adapter.ErrLockLost]). The fence's
+// UPDATE holds the lock row until that transaction ends, so no one can take
+// the lease over between the check and the COMMIT. What a stalled holder
+// ran outside a transaction (transaction=false sections) cannot be fenced;
+// the engine checks the lease before each such section. Choose Lease well
 // above any expected stall. The heartbeat needs a free connection in the
 // pool: give the locker its own small pool, or a pool with more connections
 // than concurrent runs. The row is keyed by the qualified version table
@@ -91,7 +101,7 @@ type LeaseLocker struct {
 	table     string
 }
 
-var _ adapter.Locker = (*LeaseLocker)(nil)
+var _ adapter.FencingLocker = (*LeaseLocker)(nil)
 
 // NewLeaseLocker returns a lease locker whose heartbeat takes connections
 // from pool. A Heartbeat not shorter than Lease is replaced by Lease/3.
@@ -167,7 +177,29 @@ type lease struct {
 // it is missing, and starts the heartbeat. It blocks until the lease is held
 // or ctx is done. The statements run on c, each in its own autocommit
 // transaction, or on pool connections when c is a caller's transaction.
+// Lock is LockFenced without the fence.
 func (l *LeaseLocker) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(context.Context) error, error) {
+	unlock, _, err := l.LockFenced(ctx, c, t)
+	return unlock, err
+}
+
+// LockFenced is Lock that also returns the lease's [adapter.Fence]: run it
+// inside each transaction that writes version rows, just before COMMIT. It
+// fails, wrapping [ErrLeaseLost], when the lease expired or changed hands;
+// on success the lease is extended and cannot change hands before that
+// transaction ends. Inside a caller's transaction (c.InTx) the fence checks
+// and extends the lease on a pool connection instead, since holding the
+// lock row in the caller's transaction would block the unlock until the
+// caller commits; the caller's COMMIT is then not fenced.
+func (l *LeaseLocker) LockFenced(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(context.Context) error, adapter.Fence, error) {
+	ls, err := l.lock(ctx, c, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ls.unlock, ls.fence, nil
+}
+
+func (l *LeaseLocker) lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (*lease, error) {
 	lt, err := l.lockTable(t)
 	if err != nil {
 		return nil, err
@@ -208,8 +240,7 @@ func (l *LeaseLocker) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident)
 		case <-timer.C:
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: lease lock %s: waited %s: %w",
-				qualified, time.Since(start).Round(time.Millisecond), err)
+			return nil, fmt.Errorf("postgres: %w", &adapter.LockWaitError{Kind: "lease lock", Table: qualified, Waited: time.Since(start), Err: err})
 		}
 		delay = min(delay*2, lockPollMax)
 	}
@@ -218,7 +249,57 @@ func (l *LeaseLocker) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident)
 	ls.cancel = cancel
 	ls.done = make(chan struct{})
 	go ls.beat(hctx)
-	return ls.unlock, nil
+	return ls, nil
+}
+
+// fenceSQL extends the lease of one acquisition, by token, only while it has
+// not expired. clock_timestamp, not now: inside a long transaction now() is
+// the time the transaction began.
+func (ls *lease) fenceSQL() string {
+	return "UPDATE " + ls.table + " SET expires_at = clock_timestamp() + $3 * interval '1 second'" +
+		" WHERE id = $1 AND token = $2 AND expires_at > clock_timestamp()"
+}
+
+// fence is the lease's adapter.Fence: inside q's transaction, it extends the
+// lease by token and requires exactly one unexpired row. The row lock the
+// UPDATE takes keeps the lease from being taken over until q's transaction
+// ends.
+func (ls *lease) fence(ctx context.Context, q adapter.Querier) error {
+	if lost := ls.lostErr(); lost != nil {
+		return fmt.Errorf("postgres: lease lock %s: %w", ls.qualified, lost)
+	}
+	var n int64
+	run := func(q adapter.Querier) error {
+		var err error
+		n, err = q.Exec(ctx, ls.fenceSQL(), ls.key, ls.token, ls.l.lease.Seconds())
+		return err
+	}
+	var err error
+	if ls.c == nil {
+		err = ls.with(ctx, func(c adapter.Conn) error { return run(c) })
+	} else {
+		err = run(q)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: lease lock %s: fencing check: %w", ls.qualified, err)
+	}
+	if n != 1 {
+		lost := fmt.Errorf("%w: at %s the lock row was expired, gone or taken over",
+			ErrLeaseLost, time.Now().UTC().Format(time.RFC3339Nano))
+		ls.mu.Lock()
+		if ls.lost == nil {
+			ls.lost = lost
+		}
+		ls.mu.Unlock()
+		return fmt.Errorf("postgres: lease lock %s: %w", ls.qualified, lost)
+	}
+	return nil
+}
+
+func (ls *lease) lostErr() error {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.lost
 }
 
 // with runs f on the migration connection, or on a pool connection when
@@ -349,8 +430,10 @@ func (ls *lease) beat(ctx context.Context) {
 	defer close(ls.done)
 	ticker := time.NewTicker(ls.l.heartbeat)
 	defer ticker.Stop()
+	// An expired lease stays lost, even when no one has taken it over yet:
+	// the fence makes the same demand.
 	q := "UPDATE " + ls.table + " SET expires_at = now() + $3 * interval '1 second'" +
-		" WHERE id = $1 AND token = $2"
+		" WHERE id = $1 AND token = $2 AND expires_at > now()"
 	for {
 		select {
 		case <-ctx.Done():
@@ -363,8 +446,10 @@ func (ls *lease) beat(ctx context.Context) {
 		}
 		if n == 0 {
 			ls.mu.Lock()
-			ls.lost = fmt.Errorf("%w: heartbeat at %s found the lock row gone or taken over",
-				ErrLeaseLost, time.Now().UTC().Format(time.RFC3339Nano))
+			if ls.lost == nil {
+				ls.lost = fmt.Errorf("%w: heartbeat at %s found the lock row expired, gone or taken over",
+					ErrLeaseLost, time.Now().UTC().Format(time.RFC3339Nano))
+			}
 			ls.mu.Unlock()
 			return
 		}
@@ -386,7 +471,11 @@ func (ls *lease) extend(ctx context.Context, q string) (int64, error) {
 
 // unlock stops the heartbeat, waits for it to exit and deletes the lock row
 // if it is still this acquisition's. It reports a lost lease as an error
-// wrapping ErrLeaseLost. Calls after the first do nothing.
+// wrapping ErrLeaseLost. A DELETE that fails (a broken migration
+// connection, a pooler that switched server sessions) is retried on fresh
+// pool connections, with backoff, until ctx ends, so that a released lease
+// never blocks the next run for its full length. Calls after the first do
+// nothing.
 func (ls *lease) unlock(ctx context.Context) error {
 	ls.mu.Lock()
 	if ls.unlocked {
@@ -397,26 +486,12 @@ func (ls *lease) unlock(ctx context.Context) error {
 	ls.mu.Unlock()
 	ls.cancel()
 	<-ls.done
-	ls.mu.Lock()
-	lost := ls.lost
-	ls.mu.Unlock()
-	if lost != nil {
-		return fmt.Errorf("postgres: unlock %s: %w", ls.qualified, lost)
-	}
 	del := "DELETE FROM " + ls.table + " WHERE id = $1 AND token = $2"
-	var n int64
-	err := ls.with(ctx, func(c adapter.Conn) error {
-		var err error
-		n, err = c.Exec(ctx, del, ls.key, ls.token)
-		return err
-	})
-	if err != nil && ls.c != nil && ctx.Err() == nil {
-		// The migration connection may have been broken by the run; the
-		// row is not tied to any session, so another connection will do.
-		if pc, aerr := ls.l.pool.Acquire(ctx); aerr == nil {
-			n, err = pc.Exec(ctx, del, ls.key, ls.token)
-			pc.Release()
-		}
+	n, err := ls.release(ctx, del)
+	if lost := ls.lostErr(); lost != nil {
+		// A row of this token left behind would still block others until
+		// it expires: it was deleted above all the same.
+		return fmt.Errorf("postgres: unlock %s: %w", ls.qualified, lost)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: unlock %s: %w", ls.qualified, err)
@@ -426,4 +501,41 @@ func (ls *lease) unlock(ctx context.Context) error {
 			ls.qualified, ErrLeaseLost)
 	}
 	return nil
+}
+
+// release runs the DELETE of unlock: first on the migration connection
+// (when there is one), then on pool connections until it succeeds or ctx
+// ends.
+func (ls *lease) release(ctx context.Context, del string) (int64, error) {
+	var n int64
+	var err error
+	if ls.c != nil {
+		if n, err = ls.c.Exec(ctx, del, ls.key, ls.token); err == nil {
+			return n, nil
+		}
+	}
+	delay := lockPollMin
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 || ls.c != nil {
+			timer := time.NewTimer(delay/2 + mrand.N(delay/2+1))
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				if err == nil {
+					err = ctx.Err()
+				}
+				return 0, fmt.Errorf("%w (gave up after %d tries: %w)", err, attempt+1, ctx.Err())
+			case <-timer.C:
+			}
+			delay = min(delay*4, lockPollMax)
+		}
+		var pc adapter.Conn
+		if pc, err = ls.l.pool.Acquire(ctx); err == nil {
+			n, err = pc.Exec(ctx, del, ls.key, ls.token)
+			pc.Release()
+			if err == nil {
+				return n, nil
+			}
+		}
+	}
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/engine"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
+	"github.com/retort-sql/retort/revgraph"
 )
 
 var leaseVT = adapter.Ident{Name: "migrate_version"}
@@ -334,7 +337,7 @@ func TestLeaseEngineUpgrade(t *testing.T) {
 	defer cancel()
 	var g errgroup.Group
 	for range 4 {
-		e, err := engine.Open(ctx, engine.Config{URL: url, Scripts: scripts, Locker: l})
+		e, err := engine.Open(ctx, engine.Config{URL: url, Opener: dbopen.Opener{}, Scripts: scripts, Locker: l})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -375,6 +378,127 @@ func TestLeaseEngineUpgrade(t *testing.T) {
 	}
 }
 
+// A run whose lease changes hands while a revision runs commits nothing
+// more: the fence in the revision's transaction finds the lease gone, the
+// transaction rolls back, and the error wraps adapter.ErrLockLost and names
+// the revision; in per-revision mode what committed before stays.
+func TestLeaseFenceRefusesCommitAfterLoss(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		mode engine.TxMode
+		want []string // version rows after the failed run
+	}{
+		{"per-run", engine.TxPerRun, nil},
+		{"per-revision", engine.TxPerRevision, []string{"g1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := pgtest.URL(t)
+			p, err := postgres.Open(t.Context(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { p.Close() })
+			exec(t, p, "CREATE TABLE runs (rev text NOT NULL)")
+			l := postgres.NewLeaseLocker(p, postgres.LeaseOptions{Lease: 10 * time.Second})
+			insert := func(id string) func(engine.Conn) error {
+				return func(c engine.Conn) error {
+					_, err := c.Exec("INSERT INTO runs VALUES ($1)", id)
+					return err
+				}
+			}
+			revs := []engine.GoRevision{
+				{Revision: revgraph.Revision{ID: "g1"}, Up: insert("g1")},
+				{Revision: revgraph.Revision{ID: "g2", Down: []string{"g1"}}, Up: func(c engine.Conn) error {
+					// Another process takes the lease over, as after a
+					// stall longer than the lease.
+					exec(t, p, `UPDATE "migrate_version_lock" SET holder = 'thief', token = 'thief'`)
+					return insert("g2")(c)
+				}},
+				{Revision: revgraph.Revision{ID: "g3", Down: []string{"g2"}}, Up: insert("g3")},
+			}
+			e, err := dbopen.Engine(t.Context(), engine.Config{URL: url, Scripts: fstest.MapFS{},
+				GoRevisions: revs, Locker: l, TxMode: tc.mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { e.Close() })
+			if _, err := e.Stamp(t.Context(), "base", false); err != nil { // creates the tables
+				t.Fatal(err)
+			}
+			_, err = e.Upgrade(t.Context(), "head")
+			if !errors.Is(err, adapter.ErrLockLost) || !errors.Is(err, postgres.ErrLeaseLost) {
+				t.Fatalf("got %v, want adapter.ErrLockLost", err)
+			}
+			ce, ok := errors.AsType[*engine.CommitError](err)
+			if !ok || !slices.ContainsFunc(ce.Revisions, func(a engine.Applied) bool { return a.Revision == "g2" }) {
+				t.Fatalf("error %v does not name g2's transaction", err)
+			}
+			if !strings.Contains(err.Error(), "g2") {
+				t.Fatalf("error text %q does not name g2", err)
+			}
+			c := acquire(t, p)
+			var got []string
+			for _, q := range []string{"SELECT version_num FROM migrate_version", "SELECT rev FROM runs ORDER BY rev"} {
+				rows, err := c.Query(t.Context(), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var vals []string
+				for rows.Next() {
+					var v string
+					if err := rows.Scan(&v); err != nil {
+						t.Fatal(err)
+					}
+					vals = append(vals, v)
+				}
+				rows.Close()
+				got = append(got, strings.Join(vals, ","))
+			}
+			if want := strings.Join(tc.want, ","); got[0] != want || got[1] != want {
+				t.Fatalf("version rows %q, revisions committed %q; want %q for both", got[0], got[1], want)
+			}
+		})
+	}
+}
+
+// An unlock whose migration connection died (the server ended its session)
+// releases the lease on a fresh connection: no row is left to block the
+// next run for the length of the lease.
+func TestLeaseUnlockAfterConnectionLoss(t *testing.T) {
+	t.Parallel()
+	p := openPool(t)
+	l := postgres.NewLeaseLocker(p, postgres.LeaseOptions{Holder: "doomed", Lease: time.Minute})
+	c := acquire(t, p)
+	rows, err := c.Query(t.Context(), "SELECT pg_backend_pid()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int64
+	if !rows.Next() {
+		t.Fatal("no pid")
+	}
+	if err := rows.Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	unlock, err := l.Lock(t.Context(), c, leaseVT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, p, "SELECT pg_terminate_backend($1)", pid)
+	if err := unlock(t.Context()); err != nil {
+		t.Fatalf("unlock after the migration connection died: %v", err)
+	}
+	if n := lockRows(t, p); n != 0 {
+		t.Fatalf("%d lock rows left after unlock", n)
+	}
+	if err := lockOrFatal(t, postgres.NewLeaseLocker(p, postgres.LeaseOptions{Holder: "next"}), p)(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Behind PgBouncer in transaction pooling mode, replace the session advisory
 // lock with a lease row.
 func ExampleNewLeaseLocker() {
@@ -389,6 +513,7 @@ func ExampleNewLeaseLocker() {
 	defer lockPool.Close()
 	e, err := engine.Open(ctx, engine.Config{
 		URL:    url,
+		Opener: dbopen.Opener{},
 		Locker: postgres.NewLeaseLocker(lockPool, postgres.LeaseOptions{Lease: time.Minute}),
 	})
 	if err != nil {

@@ -3,9 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -36,15 +39,43 @@ var (
 	_ adapter.Rows = (*rows)(nil)
 )
 
+// Option configures [Open].
+type Option func(*options)
+
+type options struct {
+	pooler bool
+}
+
+// ForTransactionPooling makes the pool safe behind a pooler in transaction
+// pooling mode (PgBouncer's pool_mode = transaction), where consecutive
+// statements of one client may run on different server sessions: unless the
+// URL sets default_query_exec_mode itself, statements run in pgx's "exec"
+// mode, one round trip with an unnamed statement and no prepared-statement
+// cache, instead of the default "cache_statement", whose named prepared
+// statements live in one server session and fail on another (SQLSTATE 42P05
+// or 26000). Use it with a [LeaseLocker].
+func ForTransactionPooling() Option {
+	return func(o *options) { o.pooler = true }
+}
+
 // Open opens a pool on url (postgres:// or postgresql://, or anything
 // pgxpool.ParseConfig accepts) and checks that a connection can be made.
 // Statements cancelled by their context are stopped with a cancel request
 // and their connection survives. Errors never contain the password.
-func Open(ctx context.Context, url string) (*Pool, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Pool, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgconn's ParseConfigError redacts the password.
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if o.pooler && !setsExecMode(url) {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+		cfg.ConnConfig.StatementCacheCapacity = 0
+		cfg.ConnConfig.DescriptionCacheCapacity = 0
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = defaultApplicationName
@@ -113,4 +144,20 @@ func (p *Pool) Close() error {
 
 func isPoolClosed(err error) bool {
 	return err != nil && err.Error() == "closed pool"
+}
+
+// setsExecMode reports whether a connection string (a URL or libpq
+// key=value pairs) sets default_query_exec_mode.
+func setsExecMode(connString string) bool {
+	const key = "default_query_exec_mode"
+	if strings.Contains(connString, "://") {
+		u, err := neturl.Parse(connString)
+		return err == nil && u.Query().Has(key)
+	}
+	for _, f := range strings.Fields(connString) {
+		if k, _, ok := strings.Cut(f, "="); ok && strings.TrimSpace(k) == key {
+			return true
+		}
+	}
+	return false
 }

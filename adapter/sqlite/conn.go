@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/sqlite/sqlitedialect"
 )
 
 // conn is an [adapter.Conn] over one SQLite connection.
@@ -17,19 +17,26 @@ type conn struct {
 	c        *sqlite3.Conn
 	pool     *Pool // nil for a caller's connection
 	inTx     bool  // a caller's open transaction
-	memLock  chan struct{}
 	released bool
-	// lockFile is the sidecar lock file held through Dialect.Lock, if any;
-	// Release closes it (dropping the lock) when unlock was never called.
-	lockFile *os.File
-	memHeld  bool
+	// lock is the migration lock held through Dialect.Lock, if any;
+	// Release drops it when unlock was never called.
+	lock *sqlitedialect.LockState
+	// cache holds, on a pooled connection, the prepared statements of Exec
+	// calls with arguments (the engine's bookkeeping: the same few
+	// statements once per revision) and of BEGIN and COMMIT, so that each
+	// is compiled once per acquisition. Release finalises them all; a
+	// caller's connection, which is never released, caches nothing.
+	cache map[string]*sqlite3.Stmt
 }
+
+// maxCached bounds the statements a connection keeps prepared.
+const maxCached = 32
 
 // FromConn wraps a caller's connection. When it is inside a transaction
 // (c.GetAutocommit reports false), InTx reports true and Begin returns a
 // transaction whose Commit and Rollback do nothing. Release does nothing.
 func FromConn(c *sqlite3.Conn) adapter.Conn {
-	return &conn{c: c, inTx: !c.GetAutocommit(), memLock: make(chan struct{}, 1)}
+	return &conn{c: c, inTx: !c.GetAutocommit(), lock: sqlitedialect.NewLockState(nil)}
 }
 
 // bind makes ctx interrupt the connection until the returned function is
@@ -48,26 +55,83 @@ func (c *conn) Exec(ctx context.Context, sql string, args ...any) (int64, error)
 	before := c.c.TotalChanges()
 	if len(args) == 0 {
 		if err := c.c.Exec(sql); err != nil {
-			return 0, wrapCtx(ctx, err)
+			return 0, wrapCtx(ctx, storageError(err))
 		}
 		return c.c.TotalChanges() - before, nil
 	}
-	stmt, err := c.prepare(sql, args)
-	if err != nil {
-		return 0, wrapCtx(ctx, err)
-	}
-	err = stmt.Exec()
-	if cerr := stmt.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, wrapCtx(ctx, err)
+	if err := c.execCached(sql, args); err != nil {
+		return 0, wrapCtx(ctx, storageError(err))
 	}
 	return c.c.TotalChanges() - before, nil
 }
 
+// execCached runs one statement through the statement cache: prepared on
+// first use, reset after each. Past maxCached statements it prepares and
+// finalises as usual.
+func (c *conn) execCached(sql string, args []any) error {
+	stmt := c.cache[sql]
+	if stmt == nil {
+		var err error
+		if stmt, err = c.compile(sql); err != nil {
+			return err
+		}
+		if c.pool == nil || c.released || len(c.cache) >= maxCached {
+			defer stmt.Close()
+		} else {
+			if c.cache == nil {
+				c.cache = map[string]*sqlite3.Stmt{}
+			}
+			c.cache[sql] = stmt
+		}
+	}
+	if err := bindArgs(stmt, args); err != nil {
+		return err
+	}
+	err := stmt.Exec()
+	// Reset at once so that a finished statement holds nothing (a read
+	// transaction would keep WAL checkpoints from completing); its error
+	// is the Exec's, already reported.
+	_ = stmt.Reset()
+	_ = stmt.ClearBindings()
+	return err
+}
+
+// closeCache finalises the cached statements.
+func (c *conn) closeCache() {
+	for _, s := range c.cache {
+		_ = s.Close()
+	}
+	c.cache = nil
+}
+
+// execTx runs a transaction-control statement through the cache.
+func (c *conn) execTx(ctx context.Context, sql string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	restore := c.bind(ctx)
+	defer restore()
+	if err := c.execCached(sql, nil); err != nil {
+		return wrapCtx(ctx, storageError(err))
+	}
+	return nil
+}
+
 // prepare compiles the one statement in sql and binds args to it.
 func (c *conn) prepare(sql string, args []any) (*sqlite3.Stmt, error) {
+	stmt, err := c.compile(sql)
+	if err != nil {
+		return nil, err
+	}
+	if err := bindArgs(stmt, args); err != nil {
+		stmt.Close()
+		return nil, err
+	}
+	return stmt, nil
+}
+
+// compile compiles the one statement in sql.
+func (c *conn) compile(sql string) (*sqlite3.Stmt, error) {
 	stmt, tail, err := c.c.Prepare(sql)
 	if err != nil {
 		return nil, err
@@ -78,10 +142,6 @@ func (c *conn) prepare(sql string, args []any) (*sqlite3.Stmt, error) {
 	if strings.TrimSpace(tail) != "" {
 		stmt.Close()
 		return nil, errors.New("sqlite: query with parameters or rows must be a single statement")
-	}
-	if err := bindArgs(stmt, args); err != nil {
-		stmt.Close()
-		return nil, err
 	}
 	return stmt, nil
 }
@@ -103,7 +163,7 @@ func (c *conn) Begin(ctx context.Context) (adapter.Tx, error) {
 	if c.inTx {
 		return &tx{c: c, shared: true}, nil
 	}
-	if _, err := c.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := c.execTx(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	return &tx{c: c}, nil
@@ -124,6 +184,7 @@ func (c *conn) Release() {
 	}
 	c.released = true
 	c.dropLocks()
+	c.closeCache()
 	if c.pool == nil {
 		return
 	}
@@ -142,16 +203,10 @@ func (c *conn) Release() {
 }
 
 // dropLocks releases a lock taken through Dialect.Lock and never unlocked.
-func (c *conn) dropLocks() {
-	if c.lockFile != nil {
-		unlockFile(c.lockFile)
-		c.lockFile = nil
-	}
-	if c.memHeld {
-		c.memHeld = false
-		<-c.memLock
-	}
-}
+func (c *conn) dropLocks() { c.lock.Drop() }
+
+// SQLiteLock implements [sqlitedialect.LockHolder].
+func (c *conn) SQLiteLock() *sqlitedialect.LockState { return c.lock }
 
 // wrapCtx returns err wrapping ctx.Err() when ctx is done (an interrupted
 // statement reports SQLITE_INTERRUPT).
@@ -181,7 +236,7 @@ func (t *tx) Commit(ctx context.Context) error {
 	if t.shared {
 		return nil
 	}
-	if _, err := t.c.Exec(ctx, "COMMIT"); err != nil {
+	if err := t.c.execTx(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil

@@ -1,97 +1,15 @@
 package sqlite
 
-import (
-	"fmt"
-	"strings"
+import "github.com/retort-sql/retort/adapter/sqlite/sqlitedialect"
 
-	"github.com/retort-sql/retort/adapter"
-)
+// Dialect is the SQLite [adapter.Dialect], shared with adapter/sqldb. The
+// zero value is ready to use and needs no database. An [adapter.Ident]'s
+// Schema is the name of an attached database; empty means main. Its Lock
+// locks a sidecar file (see [sqlitedialect.Dialect.Lock]).
+type Dialect = sqlitedialect.Dialect
 
-// Dialect is the SQLite [adapter.Dialect]. The zero value is ready to use and
-// needs no database. An [adapter.Ident]'s Schema is the name of an attached
-// database; empty means main.
-type Dialect struct{}
+// LockFileSuffix is appended to a database file's path to name the file
+// that [Dialect.Lock] locks.
+const LockFileSuffix = sqlitedialect.LockFileSuffix
 
-var (
-	_ adapter.Dialect        = Dialect{}
-	_ adapter.IdentValidator = Dialect{}
-)
-
-// Name returns "sqlite".
-func (Dialect) Name() string { return "sqlite" }
-
-// TransactionalDDL reports true: SQLite rolls back DDL with its transaction.
-func (Dialect) TransactionalDDL() bool { return true }
-
-// ValidateIdent rejects an empty table name and NUL bytes.
-func (Dialect) ValidateIdent(t adapter.Ident) error {
-	if t.Name == "" {
-		return fmt.Errorf("sqlite: empty table name %q", t.String())
-	}
-	if strings.IndexByte(t.Schema, 0) >= 0 || strings.IndexByte(t.Name, 0) >= 0 {
-		return fmt.Errorf("sqlite: table name %q contains a NUL byte", t.String())
-	}
-	return nil
-}
-
-// QuoteIdent quotes each part of t, doubling embedded double quotes.
-func (Dialect) QuoteIdent(t adapter.Ident) string {
-	if t.Schema == "" {
-		return quote(t.Name)
-	}
-	return quote(t.Schema) + "." + quote(t.Name)
-}
-
-func quote(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// CreateVersionTable returns one CREATE TABLE IF NOT EXISTS. An attached
-// database must already be attached: SQLite has no CREATE SCHEMA.
-func (d Dialect) CreateVersionTable(t adapter.Ident) []string {
-	return []string{"CREATE TABLE IF NOT EXISTS " + d.QuoteIdent(t) +
-		" (version_num VARCHAR(255) NOT NULL PRIMARY KEY)"}
-}
-
-// VersionTableExists looks the table up in the sqlite_master of t's schema
-// (main when empty) and yields 1 or 0.
-func (d Dialect) VersionTableExists(t adapter.Ident) string {
-	schema := t.Schema
-	if schema == "" {
-		schema = "main"
-	}
-	return "SELECT EXISTS (SELECT 1 FROM " + quote(schema) +
-		".sqlite_master WHERE type = 'table' AND name = " + d.Literal(t.Name) + ")"
-}
-
-// SelectHeads returns the query for every version_num.
-func (d Dialect) SelectHeads(t adapter.Ident) string {
-	return "SELECT version_num FROM " + d.QuoteIdent(t)
-}
-
-// InsertHead returns an INSERT with one ? parameter.
-func (d Dialect) InsertHead(t adapter.Ident) string {
-	return "INSERT INTO " + d.QuoteIdent(t) + " (version_num) VALUES (?)"
-}
-
-// DeleteHead returns a DELETE with one ? parameter.
-func (d Dialect) DeleteHead(t adapter.Ident) string {
-	return "DELETE FROM " + d.QuoteIdent(t) + " WHERE version_num = ?"
-}
-
-// UpdateHead returns an UPDATE setting the first parameter where the old
-// value is the second.
-func (d Dialect) UpdateHead(t adapter.Ident) string {
-	return "UPDATE " + d.QuoteIdent(t) + " SET version_num = ? WHERE version_num = ?"
-}
-
-// Literal renders s as a string literal, doubling single quotes.
-func (Dialect) Literal(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
-var _ adapter.MultiStatementExecer = Dialect{}
-
-// MultiStatementExec reports true: an Exec without arguments runs through
-// sqlite3_exec, which takes several statements.
-func (Dialect) MultiStatementExec() bool { return true }
+var _ sqlitedialect.LockHolder = (*conn)(nil)

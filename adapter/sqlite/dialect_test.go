@@ -32,6 +32,11 @@ func TestDialectSQL(t *testing.T) {
 		{"insert", []string{d.InsertHead(vt)}, []string{`INSERT INTO "migrate_version" (version_num) VALUES (?)`}},
 		{"delete", []string{d.DeleteHead(vt)}, []string{`DELETE FROM "migrate_version" WHERE version_num = ?`}},
 		{"update", []string{d.UpdateHead(vt)}, []string{`UPDATE "migrate_version" SET version_num = ? WHERE version_num = ?`}},
+		{"purge", []string{d.DeleteAllHeads(vt)}, []string{`DELETE FROM "migrate_version"`}},
+		{"placeholder", []string{d.Placeholder(2)}, []string{`?`}},
+		{"select history", []string{d.SelectHistory(adapter.Ident{Name: "h"})}, []string{
+			`SELECT revision, direction, status, checksum, statements_done, statements_total, started_at, duration_ms, db_user, client_host, application, tool_version FROM "h"`,
+		}},
 		{"literal", []string{d.Literal("it's")}, []string{`'it''s'`}},
 		{"name", []string{d.Name()}, []string{"sqlite"}},
 	}

@@ -10,11 +10,14 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/sqlite/sqlitedialect"
 )
 
 const (
-	// DefaultBusyTimeout is how long a statement waits for another
-	// connection's lock before failing with SQLITE_BUSY.
+	// DefaultBusyTimeout is how long a statement whose context has no
+	// deadline waits for another connection's lock before failing with
+	// SQLITE_BUSY. A statement whose context has a deadline waits until
+	// that deadline instead.
 	DefaultBusyTimeout = 5 * time.Second
 	// filePoolSize is the number of connections of a pool over a file.
 	filePoolSize = 4
@@ -132,15 +135,18 @@ func journalMode(c *sqlite3.Conn) (string, error) {
 	return stmt.ColumnText(0), nil
 }
 
-// busyHandler retries a busy database with growing sleeps until timeout has
-// passed since the first retry or the call's context (the connection's
-// interrupt context, which the library hands to the handler) is done.
+// busyHandler retries a busy database with growing sleeps until the call's
+// context (the connection's interrupt context, which the library hands to
+// the handler) is done: its deadline (--timeout, a caller's deadline) bounds
+// the wait. A context without a deadline waits timeout since the first
+// retry.
 func busyHandler(timeout time.Duration) func(ctx context.Context, count int) bool {
 	var first time.Time
 	return func(ctx context.Context, count int) bool {
+		_, bounded := ctx.Deadline()
 		if count == 0 {
 			first = time.Now()
-		} else if time.Since(first) >= timeout {
+		} else if !bounded && time.Since(first) >= timeout {
 			return false
 		}
 		d := min(time.Millisecond<<min(count, 6), 50*time.Millisecond)
@@ -182,7 +188,7 @@ func (p *Pool) Acquire(ctx context.Context) (adapter.Conn, error) {
 			return nil, err
 		}
 	}
-	return &conn{c: c, pool: p, memLock: p.memLock}, nil
+	return &conn{c: c, pool: p, lock: sqlitedialect.NewLockState(p.memLock)}, nil
 }
 
 // put gives a connection back, or its slot when c is nil (destroyed).

@@ -23,8 +23,10 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/adapter/sqlite"
+	"github.com/retort-sql/retort/internal/mysqltest"
 	"github.com/retort-sql/retort/internal/pgtest"
 )
 
@@ -45,8 +47,9 @@ type badCase struct {
 	// "{postgres-user:USER:PASSWORD}" is the case's database reached as
 	// USER with PASSWORD.
 	URL string `toml:"url"`
-	// Databases lists where the case runs: sqlite, postgres, or none (the
-	// URL names no database of the test's). Default: sqlite and postgres.
+	// Databases lists where the case runs: sqlite, postgres, mysql, or
+	// none (the URL names no database of the test's). Default: sqlite,
+	// postgres and mysql.
 	Databases []string `toml:"databases"`
 	// Prepare names a step the test performs on its copy of the folder.
 	Prepare string `toml:"prepare"`
@@ -87,7 +90,7 @@ func TestBadInput(t *testing.T) {
 		}
 		dbs := c.Databases
 		if len(dbs) == 0 {
-			dbs = []string{"sqlite", "postgres"}
+			dbs = []string{"sqlite", "postgres", "mysql"}
 		}
 		t.Run(name, func(t *testing.T) {
 			for _, db := range dbs {
@@ -106,6 +109,8 @@ func runBadCase(t *testing.T, bin, name string, c badCase, db string) {
 		dbURL, snap = sqliteBaseline(t, work)
 	case "postgres":
 		dbURL, snap = postgresBaseline(t)
+	case "mysql":
+		dbURL, snap = mysqlBaseline(t)
 	case "none":
 		dbURL, snap = "sqlite:"+filepath.Join(work, "unused.db"), func() string { return "" }
 	default:
@@ -438,6 +443,27 @@ func postgresBaseline(t *testing.T) (string, func() string) {
 	}
 }
 
+// mysqlBaseline creates a database with the baseline content and returns
+// its URL and a function that snapshots it: every column and index of the
+// database, and every row of each table.
+func mysqlBaseline(t *testing.T) (string, func() string) {
+	t.Helper()
+	u := mysqltest.URL(t)
+	dsn := mysqltest.DriverDSN(t, u)
+	open := func() (adapter.Pool, error) { return mysql.Open(t.Context(), dsn) }
+	execAll(t, open, baselineSQL)
+	return u, func() string {
+		return dumpTables(t, open,
+			`SELECT CONCAT(table_name, '.', column_name, ' ', column_type) FROM information_schema.columns
+			 WHERE table_schema = DATABASE()
+			 UNION ALL
+			 SELECT CONCAT(table_name, ' index ', index_name, ' ', column_name) FROM information_schema.statistics
+			 WHERE table_schema = DATABASE()
+			 ORDER BY 1`,
+			"SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1")
+	}
+}
+
 func execAll(t *testing.T, open func() (adapter.Pool, error), stmts []string) {
 	t.Helper()
 	c := acquire(t, open)
@@ -500,7 +526,16 @@ func dumpTables(t *testing.T, open func() (adapter.Pool, error), schemaQuery, ta
 	}
 	for _, table := range query(tablesQuery) {
 		sel := "SELECT t::text FROM " + table + " t"
-		if c.Dialect().Name() != "postgres" {
+		switch c.Dialect().Name() {
+		case "postgres":
+		case "mysql":
+			var cols []string
+			for _, col := range query("SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '" +
+				strings.ReplaceAll(table, "'", "''") + "' ORDER BY ordinal_position") {
+				cols = append(cols, "`"+strings.ReplaceAll(col, "`", "``")+"`")
+			}
+			sel = "SELECT JSON_ARRAY(" + strings.Join(cols, ", ") + ") FROM `" + strings.ReplaceAll(table, "`", "``") + "`"
+		default:
 			// SQLite has no row-to-text cast: list the columns in json_array.
 			lit := "'" + strings.ReplaceAll(table, "'", "''") + "'"
 			var cols []string

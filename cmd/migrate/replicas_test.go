@@ -11,13 +11,16 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/retort-sql/retort/adapter"
+	"github.com/retort-sql/retort/adapter/mysql"
 	"github.com/retort-sql/retort/adapter/postgres"
 	"github.com/retort-sql/retort/adapter/sqlite"
 	"github.com/retort-sql/retort/engine"
+	"github.com/retort-sql/retort/internal/mysqltest"
 	"github.com/retort-sql/retort/internal/pgtest"
+	dbopen "github.com/retort-sql/retort/open"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, mysqltest.Stop) }
 
 // buildMigrate builds the command once per test into a temp dir.
 func buildMigrate(t *testing.T) string {
@@ -57,16 +60,21 @@ func TestReplicasUpgradeAtOnce(t *testing.T) {
 	const procs, goroutines, revs = 16, 32, 12
 	// Three rounds per database, each on a fresh one: a race that loses
 	// rarely still gets several chances to show. `task stress` runs more.
-	for _, kind := range []string{"sqlite", "postgres", "sqlite", "postgres", "sqlite", "postgres"} {
+	for _, kind := range []string{"sqlite", "postgres", "mysql", "sqlite", "postgres", "mysql", "sqlite", "postgres", "mysql"} {
 		t.Run(kind, func(t *testing.T) {
 			dir := writeChain(t, revs)
 			var url string
 			var open func() (adapter.Pool, error)
-			if kind == "sqlite" {
+			switch kind {
+			case "sqlite":
 				path := filepath.Join(t.TempDir(), "replicas.db")
 				url = "sqlite:" + path
 				open = func() (adapter.Pool, error) { return sqlite.Open(t.Context(), path) }
-			} else {
+			case "mysql":
+				url = mysqltest.URL(t)
+				dsn := mysqltest.DriverDSN(t, url)
+				open = func() (adapter.Pool, error) { return mysql.Open(t.Context(), dsn) }
+			default:
 				url = pgtest.URL(t)
 				open = func() (adapter.Pool, error) { return postgres.Open(t.Context(), url) }
 			}
@@ -82,7 +90,7 @@ func TestReplicasUpgradeAtOnce(t *testing.T) {
 			}
 			for i := range goroutines {
 				g.Go(func() error {
-					e, err := engine.Open(t.Context(), engine.Config{URL: url, Scripts: os.DirFS(dir), TxMode: engine.TxMode(i % 2)})
+					e, err := engine.Open(t.Context(), engine.Config{URL: url, Opener: dbopen.Opener{}, Scripts: os.DirFS(dir), TxMode: engine.TxMode(i % 2)})
 					if err != nil {
 						return err
 					}

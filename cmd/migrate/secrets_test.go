@@ -237,12 +237,13 @@ func passwordURL(t *testing.T, raw string) (string, string) {
 func writeSecretScripts(t *testing.T, work string) {
 	t.Helper()
 	files := map[string]string{
-		"good/a.sql":     "-- migrate:revision 5ec0000000a1\n\n-- migrate:upgrade\nCREATE TABLE secret_a (id integer);\n\n-- migrate:downgrade\nDROP TABLE secret_a;\n",
-		"good/b.sql":     "-- migrate:revision 5ec0000000b2\n-- migrate:down_revision 5ec0000000a1\n\n-- migrate:upgrade\nCREATE TABLE secret_b (id integer);\n\n-- migrate:downgrade\nDROP TABLE secret_b;\n",
-		"sqlerror/a.sql": "-- migrate:revision 5ec0000000e1\n\n-- migrate:upgrade\nCREATE TABLE secret_e1 (id integer);\n\n-- migrate:downgrade\nDROP TABLE secret_e1;\n",
-		"sqlerror/b.sql": "-- migrate:revision 5ec0000000e2\n-- migrate:down_revision 5ec0000000e1\n\n-- migrate:upgrade\nCREATE TABLE secret_e2 (id integer);\n\n-- migrate:downgrade\nDROP TABLE no_such_table;\n",
-		"sqlerror/c.sql": "-- migrate:revision 5ec0000000e3\n-- migrate:down_revision 5ec0000000e2\n\n-- migrate:upgrade\nINSERT INTO no_such_table VALUES (1);\n",
-		"slow/a.sql":     "-- migrate:revision 5ec0000000f1\n\n-- migrate:upgrade\nSELECT pg_sleep(30);\n",
+		"good/a.sql":      "-- migrate:revision 5ec0000000a1\n\n-- migrate:upgrade\nCREATE TABLE secret_a (id integer);\n\n-- migrate:downgrade\nDROP TABLE secret_a;\n",
+		"good/b.sql":      "-- migrate:revision 5ec0000000b2\n-- migrate:down_revision 5ec0000000a1\n\n-- migrate:upgrade\nCREATE TABLE secret_b (id integer);\n\n-- migrate:downgrade\nDROP TABLE secret_b;\n",
+		"sqlerror/a.sql":  "-- migrate:revision 5ec0000000e1\n\n-- migrate:upgrade\nCREATE TABLE secret_e1 (id integer);\n\n-- migrate:downgrade\nDROP TABLE secret_e1;\n",
+		"sqlerror/b.sql":  "-- migrate:revision 5ec0000000e2\n-- migrate:down_revision 5ec0000000e1\n\n-- migrate:upgrade\nCREATE TABLE secret_e2 (id integer);\n\n-- migrate:downgrade\nDROP TABLE no_such_table;\n",
+		"sqlerror/c.sql":  "-- migrate:revision 5ec0000000e3\n-- migrate:down_revision 5ec0000000e2\n\n-- migrate:upgrade\nINSERT INTO no_such_table VALUES (1);\n",
+		"slow/a.sql":      "-- migrate:revision 5ec0000000f1\n\n-- migrate:upgrade\nSELECT pg_sleep(30);\n",
+		"slowmysql/a.sql": "-- migrate:revision 5ec0000000f1\n\n-- migrate:upgrade\nSELECT SLEEP(30);\n",
 	}
 	for name, body := range files {
 		p := filepath.Join(work, name)

@@ -1,7 +1,10 @@
 package deps_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -20,8 +23,13 @@ var rules = []struct {
 	{"revgraph", nil, nil},
 	{"script", []string{"revgraph"}, nil},
 	{"adapter", nil, nil},
-	{"adapter/postgres", []string{"adapter"}, []string{"github.com/jackc/pgx/v5"}},
-	{"adapter/sqlite", []string{"adapter"}, []string{"github.com/ncruces/"}},
+	{"adapter/postgres", []string{"adapter", "adapter/postgres/pgdialect"}, []string{"github.com/jackc/pgx/v5"}},
+	{"adapter/postgres/pgdialect", []string{"adapter"}, nil},
+	{"adapter/sqlite", []string{"adapter", "adapter/sqlite/sqlitedialect"}, []string{"github.com/ncruces/"}},
+	{"adapter/sqlite/sqlitedialect", []string{"adapter"}, nil},
+	{"adapter/mysql", []string{"adapter", "adapter/mysql/mysqldialect", "adapter/sqldb"}, []string{"github.com/go-sql-driver/mysql"}},
+	{"adapter/mysql/mysqldialect", []string{"adapter"}, nil},
+	{"adapter/sqldb", []string{"adapter", "adapter/postgres/pgdialect", "adapter/sqlite/sqlitedialect", "adapter/mysql/mysqldialect"}, nil},
 	{"internal/dsn", nil, nil},
 	{"engine", []string{"revgraph", "script", "adapter"}, []string{"github.com/rs/zerolog", "golang.org/x/sync"}},
 	{"open", []string{"adapter", "adapter/postgres", "adapter/sqlite", "adapter/mysql", "engine", "internal/dsn"}, nil},
@@ -34,6 +42,18 @@ func TestEngineLinksNoAdapter(t *testing.T) {
 	for _, dep := range listDeps(t, mod+"/engine") {
 		if banned(dep, mod+"/adapter/", "github.com/ncruces/", "github.com/jackc/", "github.com/go-sql-driver/") {
 			t.Errorf("engine links %s; it may depend on the adapter SPI only", dep)
+		}
+	}
+}
+
+// TestSQLDBLinksNoDriver checks that adapter/sqldb links no database
+// driver: the caller's program brings the one it registered.
+func TestSQLDBLinksNoDriver(t *testing.T) {
+	for _, dep := range listDeps(t, mod+"/adapter/sqldb") {
+		if banned(dep, "github.com/ncruces/", "github.com/jackc/", "github.com/go-sql-driver/", "github.com/lib/pq",
+			mod+"/adapter/postgres", mod+"/adapter/sqlite", mod+"/adapter/mysql") &&
+			!banned(dep, mod+"/adapter/postgres/pgdialect", mod+"/adapter/sqlite/sqlitedialect", mod+"/adapter/mysql/mysqldialect") {
+			t.Errorf("adapter/sqldb links %s", dep)
 		}
 	}
 }
@@ -102,7 +122,7 @@ func TestDependencyDirection(t *testing.T) {
 			if drel == "cli" && !strings.HasPrefix(rel, "cmd/") && !strings.HasPrefix(rel, "examples/") {
 				t.Errorf("%s imports cli; only commands may", rel)
 			}
-			if (drel == "internal/pgtest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
+			if (drel == "internal/pgtest" || drel == "internal/mysqltest" || drel == "adapter/adaptertest") && rel != "adapter/adaptertest" {
 				t.Errorf("%s imports test helper %s outside a _test.go file", rel, drel)
 			}
 		}
@@ -128,4 +148,29 @@ func allowed(dep string, internal, thirdParty []string) bool {
 		}
 	}
 	return false
+}
+
+// TestEngineBuildsNoDialectSQL checks that the engine never branches on the
+// database: SQL that differs between databases comes from the dialect, so a
+// new dialect is never handed another database's DDL.
+func TestEngineBuildsNoDialectSQL(t *testing.T) {
+	files, err := filepath.Glob("../../engine/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no engine sources: %v", err)
+	}
+	branch := regexp.MustCompile(`Name\(\)\s*[!=]=|==\s*"(postgres|sqlite|mysql)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if branch.MatchString(line) {
+				t.Errorf("%s:%d branches on the dialect: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package dsn
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -91,4 +92,63 @@ func redactQuery(raw string) string {
 		start = i + 1
 	}
 	return b.String()
+}
+
+// Secrets returns the secret values raw carries, as written and decoded:
+// the password of the user information, the values of credential
+// parameters ([Redact] replaces the same ones), and the secrets of a
+// key=value string. A caller that prints text a driver wrote (an error
+// message that may quote its input) replaces each of them. Values shorter
+// than 3 bytes are left out: replacing them would garble the text.
+func Secrets(raw string) []string {
+	var out []string
+	add := func(vals ...string) {
+		for _, v := range vals {
+			if len(v) >= 3 && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	raw = strings.TrimSpace(raw)
+	if looksKeyValue(raw) {
+		settings, err := parseKeyValue(raw)
+		if err != nil {
+			return nil
+		}
+		for _, s := range settings {
+			if secretKey(s.key) {
+				add(s.value)
+			}
+		}
+		return out
+	}
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		auth := rest
+		if i := strings.IndexAny(auth, "/?#"); i >= 0 {
+			auth = auth[:i]
+		}
+		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+			if _, pw, ok := strings.Cut(auth[:at], ":"); ok {
+				add(pw)
+				if d, err := url.PathUnescape(pw); err == nil {
+					add(d)
+				}
+			}
+		}
+	}
+	if _, q, ok := strings.Cut(raw, "?"); ok {
+		for _, part := range strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' || r == '#' }) {
+			k, v, _ := strings.Cut(part, "=")
+			if dk, err := url.QueryUnescape(k); err == nil {
+				k = dk
+			}
+			if secretKey(k) {
+				add(v)
+				if d, err := url.QueryUnescape(v); err == nil {
+					add(d)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -99,3 +99,20 @@ func TestMySQLDriverDSN(t *testing.T) {
 		t.Fatalf("SQLite MySQLDriverDSN error %v, want ErrNotMySQL", err)
 	}
 }
+
+func TestSecrets(t *testing.T) {
+	for raw, want := range map[string][]string{
+		"postgres://u:Sup3r%40pw@h/db?sslpassword=Zq7ssl&password=p%26w": {"Sup3r%40pw", "Sup3r@pw", "Zq7ssl", "p%26w", "p&w"},
+		"postgres://app:Hunter2@Vault:tail@host/db":                      {"Hunter2@Vault:tail"},
+		"host=h password='a b c' sslpassword=xyz user=app":               {"a b c", "xyz"},
+		"sqlite:app.db":                        nil,
+		"postgres://u:pw@h/db?password=":       nil,
+		"mysql+pymysql://root:S3cret@db/app":   {"S3cret"},
+		"host=h password='unterminated":        nil,
+		"postgres://u@h/db?api_token=T0ken1&x": {"T0ken1"},
+	} {
+		if got := dsn.Secrets(raw); !slices.Equal(got, want) {
+			t.Errorf("Secrets(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

@@ -32,12 +32,16 @@ var server struct {
 }
 
 // Main runs the tests and then stops any throwaway cluster started for
-// them. Use it from TestMain:
+// them, and calls each of stops (such as mysqltest.Stop). Use it from
+// TestMain:
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
-func Main(m *testing.M) {
+func Main(m *testing.M, stops ...func()) {
 	code := m.Run()
 	stop()
+	for _, s := range stops {
+		s()
+	}
 	os.Exit(code)
 }
 

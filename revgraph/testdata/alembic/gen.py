@@ -404,6 +404,77 @@ INVALID = {
 INVALID["dep_cycle_long"][2]["deps"] = ["ffff"]
 
 
+# Explicit questions on hand-made graphs, beyond what graph_cases asks:
+# downgrade label@rev where rev lies outside the label's own revisions
+# (below it, on another branch, or reached only through depends_on), and
+# stamp with several targets at once.
+EXPLICIT = {
+    "depends_across": (HAND["depends_across"], [
+        ("downgrade", ["c1", "c2"], t)
+        for t in ["app@b1", "app@a1", "lib@a2", "app@a2", "app@base", "lib@b2", "lib@a1", "app@b2"]
+    ] + [
+        ("downgrade", ["c2"], t) for t in ["app@b1", "app@a1", "lib@a1"]
+    ] + [
+        ("stamp", rows, ts)
+        for rows in ([], ["c1"], ["c1", "c2"], ["b2"])
+        for ts in (["c1", "c2"], ["b1", "b2"], ["a1", "c2"], ["base", "c1"], ["lib@head", "app@head"], ["heads"])
+    ]),
+    "label_spread": (HAND["label_spread"], [
+        ("downgrade", ["r4", "r6"], t)
+        for t in ["mid@r2", "mid@r1", "side@r1", "mid@r3", "mid@r5", "side@r2", "side@base", "mid@base"]
+    ] + [
+        ("stamp", rows, ts)
+        for rows in ([], ["r4"], ["r2"], ["r4", "r6"])
+        for ts in (["r4", "r6"], ["r3", "r5"], ["r2", "r6"], ["mid@head", "side@head"])
+    ]),
+    "labelled_bases": (HAND["labelled_bases"], [
+        ("downgrade", ["b1", "b2", "a3"], t)
+        for t in ["l1@a1", "l1@base1", "l2@a1", "l1@a2", "l3@base", "l2@base2"]
+    ] + [
+        ("stamp", rows, ts)
+        for rows in ([], ["b1"], ["b1", "b2", "a3"])
+        for ts in (["b1", "b2"], ["a1", "a2", "a3"], ["l1@head", "l3@head"], ["base", "b2"])
+    ]),
+    "cross_dep": (HAND["cross_dep"], [
+        ("downgrade", ["b1a", "b3"], t)
+        for t in ["b_3@a2", "b_3@a1a", "b_2@a1a", "b_1@a2", "b_3@base2"]
+    ] + [
+        ("stamp", rows, ts)
+        for rows in ([], ["b1a"], ["b1a", "b3"])
+        for ts in (["b1a", "b2"], ["a2", "a3"], ["b3", "b1a"])
+    ]),
+}
+
+
+def explicit_cases(name, revs, questions):
+    rm, sd = build(revs)
+    g = {"name": name, "revisions": revs}
+    g.update(structure(rm, sd))
+    cases = []
+    for op, rows, target in questions:
+        if op == "downgrade":
+            cases.append({"op": op, "rows": rows, "target": target, **q_downgrade(sd, rows, target)})
+        else:
+            cases.append({"op": "stamp_all", "rows": rows, "targets": target, **q_stamp_all(sd, rows, target)})
+    g["cases"] = cases
+    return g
+
+
+def q_stamp_all(sd, rows, targets):
+    def fn():
+        steps = sd._stamp_revs(tuple(targets), tuple(rows))
+        table = Table(rows)
+        trace = []
+        for step in steps:
+            table.update_to_step(step)
+            trace.append(
+                {"dir": "up" if step.is_upgrade else "down", "rows": sorted(table.heads)}
+            )
+        return {"steps": trace, "to": sorted(table.heads)}
+
+    return run(fn)
+
+
 def states(rm, sd, rng, revs):
     """Version-row states reachable by upgrading from empty."""
     out = [[]]
@@ -492,11 +563,13 @@ def main():
     for k in range(120):
         revs = random_graph(rng)
         rand.append(graph_cases("random%03d" % k, revs, rng, full=False))
-    for fname, data in (("hand.json", hand), ("invalid.json", invalid), ("random.json", rand)):
+    explicit = [explicit_cases(name, revs, qs) for name, (revs, qs) in EXPLICIT.items()]
+    for fname, data in (("hand.json", hand), ("invalid.json", invalid), ("random.json", rand),
+                        ("explicit.json", explicit)):
         with open(os.path.join(OUT, fname), "w") as f:
             json.dump(data, f, indent=None, separators=(",", ":"), sort_keys=True)
             f.write("\n")
-    total = sum(len(g.get("cases", [])) for g in hand + rand)
+    total = sum(len(g.get("cases", [])) for g in hand + rand + explicit)
     print("graphs: %d hand, %d random, %d invalid; cases: %d" % (len(hand), len(rand), len(invalid), total))
 
 

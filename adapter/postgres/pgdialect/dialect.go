@@ -1,7 +1,8 @@
-package postgres
+package pgdialect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/retort-sql/retort/adapter"
@@ -94,6 +95,45 @@ func (d Dialect) DeleteHead(t adapter.Ident) string {
 func (d Dialect) UpdateHead(t adapter.Ident) string {
 	return "UPDATE " + d.QuoteIdent(t) + " SET version_num = $1 WHERE version_num = $2"
 }
+
+// Placeholder returns $n.
+func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// DeleteAllHeads returns a DELETE of every version row.
+func (d Dialect) DeleteAllHeads(t adapter.Ident) string {
+	return "DELETE FROM " + d.QuoteIdent(t)
+}
+
+// CreateHistoryTable returns the history table's CREATE TABLE IF NOT
+// EXISTS: a BIGSERIAL id, a TIMESTAMPTZ started_at, and db_user and
+// application defaulting to current_user and application_name.
+func (d Dialect) CreateHistoryTable(t adapter.Ident) string {
+	return "CREATE TABLE IF NOT EXISTS " + d.QuoteIdent(t) + ` (
+	id BIGSERIAL PRIMARY KEY,
+	revision VARCHAR(255) NOT NULL,
+	direction VARCHAR(10) NOT NULL,
+	status VARCHAR(10) NOT NULL,
+	checksum VARCHAR(64) NOT NULL DEFAULT '',
+	statements_done INTEGER NOT NULL DEFAULT 0,
+	statements_total INTEGER NOT NULL DEFAULT 0,
+	started_at TIMESTAMPTZ NOT NULL,
+	duration_ms BIGINT NOT NULL DEFAULT 0,
+	db_user TEXT NOT NULL DEFAULT current_user,
+	client_host TEXT NOT NULL DEFAULT '',
+	application TEXT NOT NULL DEFAULT current_setting('application_name'),
+	tool_version TEXT NOT NULL DEFAULT ''
+)`
+}
+
+// SelectHistory renders started_at in UTC with microseconds.
+func (d Dialect) SelectHistory(t adapter.Ident) string {
+	return "SELECT revision, direction, status, checksum, statements_done, statements_total, " +
+		"to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " +
+		"duration_ms, db_user, client_host, application, tool_version FROM " + d.QuoteIdent(t)
+}
+
+// HistoryNow returns now().
+func (Dialect) HistoryNow() string { return "now()" }
 
 // Literal renders s as a standard string literal, doubling single quotes
 // (backslashes are literal under standard_conforming_strings, on by default

@@ -1,10 +1,11 @@
-package sqlite
+package sqlitedialect
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"time"
 
 	"github.com/retort-sql/retort/adapter"
@@ -27,10 +28,11 @@ const (
 // it calls the [adapter.LockWaitFunc] carried by ctx, if any, every 5 s.
 // Releasing the connection drops a lock that was never unlocked.
 func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(context.Context) error, error) {
-	sc, ok := c.(*conn)
+	h, ok := c.(LockHolder)
 	if !ok {
-		return nil, fmt.Errorf("sqlite: lock %s: connection of type %T is not from this adapter", t, c)
+		return nil, fmt.Errorf("sqlite: lock %s: connection of type %T cannot hold the SQLite migration lock", t, c)
 	}
+	sc := h.SQLiteLock()
 	if sc.lockFile != nil || sc.memHeld {
 		return nil, fmt.Errorf("sqlite: lock %s: already held by this connection", t)
 	}
@@ -39,10 +41,11 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 		return nil, fmt.Errorf("sqlite: lock %s: %w", t, err)
 	}
 	if file == "" {
+		memStart := time.Now()
 		select {
 		case sc.memLock <- struct{}{}:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("sqlite: lock %s: %w", t, ctx.Err())
+			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(memStart), On: "the in-memory database's lock", Err: ctx.Err()})
 		}
 		sc.memHeld = true
 		return func(context.Context) error {
@@ -74,13 +77,11 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, fmt.Errorf("sqlite: lock %s: waited %s for %s: %w",
-				t, time.Since(start).Round(time.Millisecond), path, ctx.Err())
+			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(start), On: path, Err: ctx.Err()})
 		case <-timer.C:
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite: lock %s: waited %s for %s: %w",
-				t, time.Since(start).Round(time.Millisecond), path, err)
+			return nil, fmt.Errorf("sqlite: %w", &adapter.LockWaitError{Table: t.String(), Waited: time.Since(start), On: path, Err: err})
 		}
 		delay = min(delay*2, lockPollMax)
 	}
@@ -97,12 +98,50 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 	}, nil
 }
 
+// LockState is one connection's hold on the migration lock: the sidecar
+// lock file of a database file, or the in-memory database's lock channel.
+type LockState struct {
+	memLock  chan struct{}
+	lockFile *os.File
+	memHeld  bool
+}
+
+// NewLockState returns the lock state of a new connection. mem is the
+// lock of an in-memory database, shared by every connection that sees the
+// same database (a pool's); nil gives the connection a lock of its own.
+func NewLockState(mem chan struct{}) *LockState {
+	if mem == nil {
+		mem = make(chan struct{}, 1)
+	}
+	return &LockState{memLock: mem}
+}
+
+// Drop releases a lock taken through [Dialect.Lock] and never unlocked;
+// connections call it when they are released.
+func (s *LockState) Drop() {
+	if s.lockFile != nil {
+		_ = unlockFile(s.lockFile)
+		s.lockFile = nil
+	}
+	if s.memHeld {
+		s.memHeld = false
+		<-s.memLock
+	}
+}
+
+// LockHolder is a connection that can hold the SQLite migration lock: the
+// SQLite adapter's and adapter/sqldb's connections.
+type LockHolder interface {
+	adapter.Conn
+	SQLiteLock() *LockState
+}
+
 // errLocked reports that another holder has the lock file.
 var errLocked = errors.New("lock file held by another holder")
 
 // databaseFile returns the file behind schema (main when empty), or "" for
 // an in-memory or temporary database.
-func databaseFile(ctx context.Context, c adapter.Conn, schema string) (string, error) {
+func databaseFile(ctx context.Context, c adapter.Querier, schema string) (string, error) {
 	if schema == "" {
 		schema = "main"
 	}
