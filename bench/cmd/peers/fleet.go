@@ -130,7 +130,6 @@ func (b *bench) fleetRun(ctx context.Context, db string, count int, dir string, 
 			err = cerr
 		}
 	}()
-	work := filepath.Dir(t.address)
 	targets := make([]string, count)
 	if db == dbPostgres {
 		var ddl strings.Builder
@@ -141,10 +140,9 @@ func (b *bench) fleetRun(ctx context.Context, db string, count int, dir string, 
 		if err := execOn(ctx, t.address, ddl.String()); err != nil {
 			return s, fmt.Errorf("create schemas: %w", err)
 		}
-		work = b.tmp
 	} else {
 		for i := range count {
-			targets[i] = filepath.Join(work, fmt.Sprintf("t%d.db", i))
+			targets[i] = filepath.Join(filepath.Dir(t.address), fmt.Sprintf("t%d.db", i))
 		}
 	}
 	switch {
