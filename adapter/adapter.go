@@ -299,3 +299,12 @@ type SchemaScoper interface {
 type MultiStatementExecer interface {
 	MultiStatementExec() bool
 }
+
+// SessionLockCounter is implemented by connections that must know whether
+// they hold a session-scoped migration lock (a PostgreSQL advisory lock, a
+// MySQL named lock): a pooled connection released while it still holds one
+// is destroyed rather than handed to its next user with the lock. A lock
+// adds 1 once it is held and unlock adds -1 once it is released.
+type SessionLockCounter interface {
+	AddSessionLock(delta int)
+}

@@ -73,14 +73,9 @@ func (Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (func(
 	}, nil
 }
 
-// SessionLockCounter is implemented by connections that must know whether
-// they hold a named lock taken through [Dialect.Lock]: a pooled connection
-// released while it still holds one is closed rather than handed to its
-// next user with the lock. Lock adds 1 once the lock is held and unlock
-// adds -1 once it is released.
-type SessionLockCounter interface {
-	AddSessionLock(delta int)
-}
+// SessionLockCounter is [adapter.SessionLockCounter]: [Dialect.Lock]
+// counts the named lock it takes on a connection that implements it.
+type SessionLockCounter = adapter.SessionLockCounter
 
 // lockName returns the lock name of t, the database being DATABASE() when
 // t has none, so that two databases' version tables do not block each

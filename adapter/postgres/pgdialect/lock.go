@@ -77,14 +77,9 @@ func (d Dialect) Lock(ctx context.Context, c adapter.Conn, t adapter.Ident) (fun
 	}, nil
 }
 
-// SessionLockCounter is implemented by connections that must know whether
-// they hold a session advisory lock taken through [Dialect.Lock]: a pooled
-// connection released while it still holds one is destroyed rather than
-// handed to its next user with the lock. Lock adds 1 once the lock is held
-// and unlock adds -1 once it is released.
-type SessionLockCounter interface {
-	AddSessionLock(delta int)
-}
+// SessionLockCounter is [adapter.SessionLockCounter]: [Dialect.Lock]
+// counts the session advisory lock it takes on a connection that implements it.
+type SessionLockCounter = adapter.SessionLockCounter
 
 // ResolveLockKey is the advisory lock key of t as [Dialect.Lock] computes
 // it (t's schema, or current_schema() when it has none), with the
