@@ -28,13 +28,22 @@ func formatSplit(stmts []script.Statement, err error) string {
 	return b.String()
 }
 
-func TestSplitGolden(t *testing.T) {
-	inputs, err := filepath.Glob(filepath.Join("testdata", "split", "*.sql"))
+func TestSplitGolden(t *testing.T) { testSplitGolden(t, "split", "Split", script.Split) }
+
+func TestSplitMySQLGolden(t *testing.T) {
+	testSplitGolden(t, "split_mysql", "SplitMySQL", script.SplitMySQL)
+}
+
+// testSplitGolden splits every testdata/DIR/*.sql with split and compares
+// the result with the .golden file beside it (-update rewrites them).
+func testSplitGolden(t *testing.T, dir, fn string, split func(string, int) ([]script.Statement, error)) {
+	t.Helper()
+	inputs, err := filepath.Glob(filepath.Join("testdata", dir, "*.sql"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(inputs) == 0 {
-		t.Fatal("no golden inputs in testdata/split")
+		t.Fatalf("no golden inputs in testdata/%s", dir)
 	}
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".sql")
@@ -43,7 +52,7 @@ func TestSplitGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := formatSplit(script.Split(string(data), 1))
+			got := formatSplit(split(string(data), 1))
 			golden := strings.TrimSuffix(in, ".sql") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -56,7 +65,7 @@ func TestSplitGolden(t *testing.T) {
 				t.Fatalf("%v (run go test -update to create it)", err)
 			}
 			if got != string(want) {
-				t.Errorf("Split(%s) differs from %s\n--- got\n%s--- want\n%s", in, golden, got, want)
+				t.Errorf("%s(%s) differs from %s\n--- got\n%s--- want\n%s", fn, in, golden, got, want)
 			}
 		})
 	}
@@ -123,38 +132,4 @@ END;`, 1)
 	// BEGIN
 	//   UPDATE n SET c = c + 1;
 	// END
-}
-
-func TestSplitMySQLGolden(t *testing.T) {
-	inputs, err := filepath.Glob(filepath.Join("testdata", "split_mysql", "*.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inputs) == 0 {
-		t.Fatal("no golden inputs in testdata/split_mysql")
-	}
-	for _, in := range inputs {
-		name := strings.TrimSuffix(filepath.Base(in), ".sql")
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := formatSplit(script.SplitMySQL(string(data), 1))
-			golden := strings.TrimSuffix(in, ".sql") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("SplitMySQL(%s) differs from %s\n--- got\n%s--- want\n%s", in, golden, got, want)
-			}
-		})
-	}
 }
